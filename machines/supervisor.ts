@@ -1,0 +1,111 @@
+/**
+ * The server's lifecycle and the single authority over room membership:
+ * accepting ⇄ draining → stopped.
+ *
+ * Connection actors are created by the named action `spawnConnection` (createActor, refs kept in
+ * a Map owned by src/actors/supervisor.ts) rather than spawnChild, whose children map is copied on
+ * every spawn (~150 spawns/s at 10k connections measured here). Joins and leaves come here, so two
+ * joins racing for the last seat are decided one after the other; relays never come here.
+ *
+ * Pure and visual: imports only xstate; every action and guard is a named stub supplied by src.
+ */
+import { setup } from 'xstate';
+
+type RoomKind = 'room' | 'muc';
+interface Frame {
+  jsongle: { action: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+export type SupervisorEvent =
+  | { type: 'ws.opened'; id: string; socket: unknown }
+  | { type: 'ws.closed'; id: string }
+  | { type: 'conn.join'; id: string; kind: RoomKind; msg: Frame }
+  | { type: 'conn.leave'; id: string; msg: Frame }
+  | { type: 'server.drain' };
+
+export const supervisorMachine = setup({
+  types: {
+    events: {} as SupervisorEvent,
+  },
+  actions: {
+    spawnConnection: () => {},
+    refuseConnection: () => {},
+    notifyRoomsOfDeparture: () => {},
+    releaseConnection: () => {},
+    rejectInvalidRoomId: () => {},
+    rejectKindConflict: () => {},
+    rejectRoomFull: () => {},
+    rejectTooManyMultiRooms: () => {},
+    rejectNotMember: () => {},
+    confirmExistingMembership: () => {},
+    notifyMemberJoined: () => {},
+    addMember: () => {},
+    confirmJoin: () => {},
+    notifyMemberLeft: () => {},
+    removeMember: () => {},
+    confirmLeave: () => {},
+    stopAccepting: () => {},
+    drainConnections: () => {},
+    closeRemainingConnections: () => {},
+    notifyStopped: () => {},
+  },
+  guards: {
+    isRoomIdInvalid: () => false,
+    isKindConflict: () => false,
+    isAlreadyMember: () => false,
+    isRoomFull: () => false,
+    hasTooManyMultiRooms: () => false,
+    isNotMember: () => false,
+    hasNoConnections: () => false,
+  },
+  delays: {
+    // Supplied by src from config drainTimeoutMs
+    drainTimeout: 10000,
+  },
+}).createMachine({
+  id: 'supervisor',
+  initial: 'accepting',
+  on: {
+    'conn.join': [
+      { guard: 'isRoomIdInvalid', actions: 'rejectInvalidRoomId' },
+      { guard: 'isKindConflict', actions: 'rejectKindConflict' },
+      { guard: 'isAlreadyMember', actions: 'confirmExistingMembership' },
+      { guard: 'isRoomFull', actions: 'rejectRoomFull' },
+      { guard: 'hasTooManyMultiRooms', actions: 'rejectTooManyMultiRooms' },
+      { actions: ['notifyMemberJoined', 'addMember', 'confirmJoin'] },
+    ],
+    'conn.leave': [
+      { guard: 'isRoomIdInvalid', actions: 'rejectInvalidRoomId' },
+      { guard: 'isNotMember', actions: 'rejectNotMember' },
+      { actions: ['notifyMemberLeft', 'removeMember', 'confirmLeave'] },
+    ],
+  },
+  states: {
+    accepting: {
+      description: 'Upgrades are admitted (token, origin, capacity); each open socket gets a connection actor.',
+      on: {
+        'ws.opened': { actions: 'spawnConnection' },
+        'ws.closed': { actions: ['notifyRoomsOfDeparture', 'releaseConnection'] },
+        'server.drain': { target: 'draining' },
+      },
+    },
+    draining: {
+      description: 'Shutting down: upgrades get 503, every connection gets 503001 and a 1001 close.',
+      entry: ['stopAccepting', 'drainConnections'],
+      always: { guard: 'hasNoConnections', target: 'stopped' },
+      after: {
+        drainTimeout: { target: 'stopped', actions: 'closeRemainingConnections' },
+      },
+      on: {
+        'ws.opened': { actions: 'refuseConnection' },
+        'ws.closed': { actions: ['notifyRoomsOfDeparture', 'releaseConnection'] },
+      },
+    },
+    stopped: {
+      description: 'Every connection is gone; the server closes its ports and exits.',
+      type: 'final',
+      entry: 'notifyStopped',
+    },
+  },
+});

@@ -1,0 +1,233 @@
+/**
+ * The supervisor machine's implementations: the Map of connections it owns, admission state,
+ * room membership through the RoomRegistry, and the drain in batches.
+ */
+import { randomUUID } from 'node:crypto';
+import { createActor, type ActorRefFrom, type InspectionEvent } from 'xstate';
+import { supervisorMachine, type SupervisorEvent } from '../../machines/supervisor.js';
+import { ErrorCode } from '../protocol/codes.js';
+import { isValidRoomId } from '../protocol/parse.js';
+import type { Envelope, Profile, RoomKind } from '../protocol/types.js';
+import { connTopic } from '../pubsub/topics.js';
+import { endSocket, sendText } from '../transport/outbox.js';
+import type { Socket } from '../transport/socket-data.js';
+import { provideConnectionMachine, startConnectionActor, type ConnectionActor } from './connection.js';
+import type { ServerCore } from './core.js';
+import type { Room } from './rooms.js';
+
+export type SupervisorActor = ActorRefFrom<typeof supervisorMachine>;
+
+export interface SupervisorHooks {
+  /** Close the WebSocket listen socket (draining starts). */
+  stopListening(): void;
+  /** Every connection is gone (or the drain timed out). */
+  stopped(): void;
+  inspect?: (event: InspectionEvent) => void;
+}
+
+/** Connections drained per batch, and the pause between batches: a shutdown with 100k sockets
+ * must not block the loop for seconds (Phoenix's PoolDrainer does the same). */
+const DRAIN_BATCH = 2000;
+
+type Ev = { event: SupervisorEvent };
+type JoinEvent = Extract<SupervisorEvent, { type: 'conn.join' }>;
+type LeaveEvent = Extract<SupervisorEvent, { type: 'conn.leave' }>;
+
+export function createSupervisor(core: ServerCore, hooks: SupervisorHooks) {
+  const { config, registry, sockets, stats, builder, pubsub, logger } = core;
+  const actors = new Map<string, ConnectionActor>();
+  let self: SupervisorActor | null = null;
+  const toSupervisor = (event: SupervisorEvent) => self?.send(event);
+  const connectionMachine = provideConnectionMachine(core, toSupervisor);
+
+  const ridOf = (event: SupervisorEvent): unknown => {
+    const d = (event as JoinEvent | LeaveEvent).msg.jsongle.description as { rid?: unknown } | undefined;
+    return d?.rid;
+  };
+  const profileOf = (id: string): Profile => actors.get(id)?.getSnapshot().context.profile ?? { uid: '' };
+  const capacityOf = (kind: RoomKind) => (kind === 'muc' ? config.maxMembersPerMultiRoom : config.maxMembersPerRoom);
+  const replyTo = (id: string, text: string) => {
+    const ws = sockets.get(id);
+    if (ws) sendText(ws, text, stats);
+  };
+  const iqError = (event: JoinEvent | LeaveEvent, code: ErrorCode, arg?: string) => {
+    stats.countError(code);
+    const j = event.msg.jsongle;
+    replyTo(event.id, builder.iqError(event.id, j.query, j.transaction, code, arg));
+  };
+  /** Server-made message to another connection: through its topic, so it keeps its place
+   * among the relays published to that connection. */
+  const toConnection = (id: string, text: string) => {
+    pubsub.publish(connTopic(id), text);
+    stats.framesSent++;
+    stats.bytesSent += text.length;
+  };
+  const notifyOthers = (room: Room, exceptId: string, event: 'joined' | 'left', member: Profile) => {
+    for (const id of room.members.keys()) {
+      if (id !== exceptId) toConnection(id, builder.memberEvent(id, room.kind, event, member, room.rid));
+    }
+  };
+  const otherProfiles = (room: Room, exceptId: string): Profile[] => {
+    const out: Profile[] = [];
+    for (const m of room.members.values()) if (m.id !== exceptId) out.push(m.profile);
+    return out;
+  };
+  /** Leaving ends a call in progress in a P2P room (p2p_count must not keep a ghost call). */
+  const removeFromRoom = (rid: string, id: string): Room | undefined => {
+    const before = registry.get(rid);
+    if (before?.inCall) {
+      before.inCall = false;
+      stats.callsInProgress--;
+    }
+    return registry.remove(rid, id);
+  };
+  const onConnectionError = (id: string) => (err: unknown) => {
+    logger.error('connection actor failed', { connectionId: id, error: String((err as Error)?.stack ?? err) });
+    const ws = sockets.get(id);
+    if (ws) endSocket(ws, 1011, 'internal error');
+  };
+
+  const machine = supervisorMachine.provide({
+    delays: { drainTimeout: config.drainTimeoutMs },
+    guards: {
+      isRoomIdInvalid: ({ event }: Ev) => !isValidRoomId(ridOf(event), config.id),
+      isKindConflict: ({ event }: Ev) => {
+        const room = registry.get(ridOf(event) as string);
+        return room !== undefined && room.kind !== (event as JoinEvent).kind;
+      },
+      isAlreadyMember: ({ event }: Ev) => registry.isMember(ridOf(event) as string, (event as JoinEvent).id),
+      isRoomFull: ({ event }: Ev) => {
+        const room = registry.get(ridOf(event) as string);
+        return room !== undefined && room.members.size >= capacityOf(room.kind);
+      },
+      hasTooManyMultiRooms: ({ event }: Ev) => {
+        const e = event as JoinEvent;
+        return e.kind === 'muc' && registry.multiRoomCount(e.id) >= config.maxMultiRoomPerUser;
+      },
+      isNotMember: ({ event }: Ev) => !registry.isMember(ridOf(event) as string, (event as LeaveEvent).id),
+      hasNoConnections: () => actors.size === 0,
+    },
+    actions: {
+      spawnConnection: ({ event }: Ev) => {
+        const { id, socket } = event as Extract<SupervisorEvent, { type: 'ws.opened' }>;
+        const ws = socket as Socket;
+        sockets.set(id, ws);
+        pubsub.subscribe(ws, connTopic(id));
+        stats.connectionsOpened++;
+        const actor = startConnectionActor(connectionMachine, { id, helloTransaction: randomUUID() }, hooks.inspect, onConnectionError(id));
+        actors.set(id, actor);
+        ws.getUserData().actor = actor;
+      },
+      refuseConnection: ({ event }: Ev) => {
+        const { id, socket } = event as Extract<SupervisorEvent, { type: 'ws.opened' }>;
+        const ws = socket as Socket;
+        stats.countError(ErrorCode.ShuttingDown);
+        sendText(ws, builder.sessionError(id, ErrorCode.ShuttingDown), stats);
+        endSocket(ws, 1001, 'server shutting down');
+      },
+      notifyRoomsOfDeparture: ({ event }: Ev) => {
+        const { id } = event as { id: string };
+        const member = profileOf(id);
+        for (const rid of registry.ridsOf(id)) {
+          const room = registry.get(rid);
+          if (room) notifyOthers(room, id, 'left', member);
+        }
+      },
+      releaseConnection: ({ event }: Ev) => {
+        const { id } = event as { id: string };
+        for (const rid of [...registry.ridsOf(id)]) removeFromRoom(rid, id);
+        const actor = actors.get(id);
+        actors.delete(id);
+        sockets.delete(id);
+        // The actor reaches its final state and stops itself; if it is mid-event, after that event.
+        actor?.send({ type: 'ws.closed' });
+      },
+      rejectInvalidRoomId: ({ event }: Ev) => iqError(event as JoinEvent, ErrorCode.BadParameter, 'rid'),
+      rejectKindConflict: ({ event }: Ev) => iqError(event as JoinEvent, ErrorCode.RoomKindConflict, ridOf(event) as string),
+      rejectRoomFull: ({ event }: Ev) =>
+        iqError(event as JoinEvent, ErrorCode.RoomFull, (event as JoinEvent).kind === 'muc' ? 'multi room' : 'room'),
+      rejectTooManyMultiRooms: ({ event }: Ev) => iqError(event as JoinEvent, ErrorCode.TooManyMultiRooms),
+      rejectNotMember: ({ event }: Ev) => iqError(event as LeaveEvent, ErrorCode.NotInRoom, `Not member of room ${ridOf(event) as string}`),
+      confirmExistingMembership: ({ event }: Ev) => {
+        const e = event as JoinEvent;
+        const rid = ridOf(e) as string;
+        const room = registry.get(rid) as Room;
+        replyTo(e.id, builder.iqResult(e.id, e.msg.jsongle.query, e.msg.jsongle.transaction, { members: otherProfiles(room, e.id), rid }));
+      },
+      notifyMemberJoined: ({ event }: Ev) => {
+        const e = event as JoinEvent;
+        const room = registry.get(ridOf(e) as string);
+        if (room) notifyOthers(room, e.id, 'joined', profileOf(e.id));
+      },
+      addMember: ({ event }: Ev) => {
+        const e = event as JoinEvent;
+        const room = registry.add(ridOf(e) as string, e.kind, { id: e.id, profile: profileOf(e.id) });
+        const ws = sockets.get(e.id);
+        if (ws) pubsub.subscribe(ws, room.topic);
+      },
+      confirmJoin: ({ event }: Ev) => {
+        const e = event as JoinEvent;
+        const rid = ridOf(e) as string;
+        const room = registry.get(rid) as Room;
+        replyTo(e.id, builder.iqResult(e.id, e.msg.jsongle.query, e.msg.jsongle.transaction, { members: otherProfiles(room, e.id), rid }));
+        actors.get(e.id)?.send({ type: 'room.joined', rid, kind: room.kind });
+      },
+      notifyMemberLeft: ({ event }: Ev) => {
+        const e = event as LeaveEvent;
+        const room = registry.get(ridOf(e) as string);
+        if (room) notifyOthers(room, e.id, 'left', profileOf(e.id));
+      },
+      removeMember: ({ event }: Ev) => {
+        const e = event as LeaveEvent;
+        const rid = ridOf(e) as string;
+        const room = removeFromRoom(rid, e.id);
+        const ws = sockets.get(e.id);
+        if (room && ws && !ws.getUserData().closed) pubsub.unsubscribe(ws, room.topic);
+        actors.get(e.id)?.send({ type: 'room.left', rid });
+      },
+      confirmLeave: ({ event }: Ev) => {
+        const e = event as LeaveEvent;
+        replyTo(e.id, builder.iqResult(e.id, e.msg.jsongle.query, e.msg.jsongle.transaction, { rid: ridOf(e) as string }));
+      },
+      stopAccepting: () => hooks.stopListening(),
+      drainConnections: () => {
+        const ids = [...actors.keys()];
+        const drainBatch = (from: number) => {
+          for (let i = from; i < Math.min(from + DRAIN_BATCH, ids.length); i++) actors.get(ids[i])?.send({ type: 'server.drain' });
+          if (from + DRAIN_BATCH < ids.length) setImmediate(drainBatch, from + DRAIN_BATCH);
+        };
+        drainBatch(0);
+      },
+      closeRemainingConnections: () => {
+        logger.warn('drain timeout: closing the remaining connections', { remaining: actors.size });
+        // The supervisor is reaching its final state: clean up here rather than through ws.closed events.
+        const remaining = [...sockets.values()];
+        for (const actor of actors.values()) actor.send({ type: 'ws.closed' });
+        actors.clear();
+        sockets.clear();
+        registry.clear();
+        stats.callsInProgress = 0;
+        for (const ws of remaining) if (!ws.getUserData().closed) ws.close();
+      },
+      notifyStopped: () => hooks.stopped(),
+    },
+  });
+
+  const actor = createActor(machine, hooks.inspect ? { inspect: hooks.inspect } : {});
+  actor.subscribe({
+    error: (err) => logger.error('supervisor failed', { error: String((err as Error)?.stack ?? err) }),
+  });
+  self = actor;
+
+  return {
+    actor,
+    actors,
+    start: () => actor.start(),
+    /** True while upgrades are admitted. */
+    isAccepting: () => actor.getSnapshot().matches('accepting'),
+    lifecycle: () => String(actor.getSnapshot().value),
+  };
+}
+
+export type Supervisor = ReturnType<typeof createSupervisor>;
+export type { Envelope };

@@ -1,0 +1,164 @@
+/**
+ * The single defaults table. Every key keeps the original JSONgle-Server name where one existed,
+ * and the environment variable of the same name overrides the file (so `wsPort=9000 npm start`
+ * behaves as it did for the original's users). Units are in the key names.
+ */
+import convict from 'convict';
+
+const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+
+export const configSchema = {
+  id: {
+    doc: 'Server identifier: the `from` of server-made messages and the `to` of requests to the server.',
+    format: 'nonEmptyString', default: 'jsongle-server', env: 'id', arg: 'id',
+  },
+  info: {
+    doc: 'Free text sent in the session-hello description.',
+    format: String, default: 'Easy signaling using JSONgle-Server', env: 'info',
+  },
+  wsHost: {
+    doc: 'Address the WebSocket port binds to (0.0.0.0 for every interface).',
+    format: 'nonEmptyString', default: '127.0.0.1', env: 'wsHost', arg: 'wsHost',
+  },
+  wsPort: {
+    doc: 'WebSocket port (0 picks a free port).', format: 'port', default: 8080, env: 'wsPort', arg: 'wsPort',
+  },
+  restHost: {
+    doc: 'Address the monitoring HTTP port binds to.',
+    format: 'nonEmptyString', default: '127.0.0.1', env: 'restHost', arg: 'restHost',
+  },
+  restPort: {
+    doc: 'Monitoring HTTP port (0 picks a free port).', format: 'port', default: 8081, env: 'restPort', arg: 'restPort',
+  },
+  appToken: {
+    doc: 'Token clients must pass as the appToken query parameter. Empty: no token required (warned at start).',
+    format: String, default: '', env: 'appToken', sensitive: true,
+  },
+  adminToken: {
+    doc: 'Bearer token required by PUT /logs/levels. Empty: no token required.',
+    format: String, default: '', env: 'adminToken', sensitive: true,
+  },
+  corsPolicyOrigin: {
+    doc: 'Allowed Origin(s), comma separated. Empty or * allows any origin.',
+    format: String, default: '', env: 'corsPolicyOrigin',
+  },
+  maxConcurrentUsers: {
+    doc: 'Most open WebSocket connections; more are answered HTTP 503. Capped by the fd limit.',
+    format: 'positiveInt', default: 10000, env: 'maxConcurrentUsers',
+  },
+  maxMembersPerRoom: {
+    doc: 'Most members of a P2P room (session-join).', format: 'positiveInt', default: 2, env: 'maxMembersPerRoom',
+  },
+  maxMembersPerMultiRoom: {
+    doc: 'Most members of a multi-user room (muc-join).', format: 'positiveInt', default: 10, env: 'maxMembersPerMultiRoom',
+  },
+  maxMultiRoomPerUser: {
+    doc: 'Most multi-user rooms one connection may be in.', format: 'positiveInt', default: 10, env: 'maxMultiRoomPerUser',
+  },
+  multiRoomPrefix: {
+    doc: 'Topic prefix of multi-user rooms (P2P rooms use room/, connections conn/).',
+    format: 'topicPrefix', default: 'muc/', env: 'multiRoomPrefix',
+  },
+  helloTimeoutMs: {
+    doc: 'Time a new connection has to answer session-hello before 408001 and close 4408.',
+    format: 'positiveInt', default: 10000, env: 'helloTimeoutMs',
+  },
+  idleTimeoutSec: {
+    doc: 'A connection silent this long (pings are sent automatically) is closed. 0 disables; else >= 8.',
+    format: 'idleTimeout', default: 120, env: 'idleTimeoutSec',
+  },
+  maxPayloadLength: {
+    doc: 'Largest accepted frame in bytes; a larger one ends the connection.',
+    format: 'positiveInt', default: 65536, env: 'maxPayloadLength',
+  },
+  maxBackpressureBytes: {
+    doc: 'Bytes buffered for one slow reader before it is closed (backpressure policy: close, never buffer without bound).',
+    format: 'positiveInt', default: 1048576, env: 'maxBackpressureBytes',
+  },
+  drainTimeoutMs: {
+    doc: 'On SIGTERM/SIGINT, the longest wait for connections to close before exit.',
+    format: 'nat', default: 10000, env: 'drainTimeoutMs',
+  },
+  rateLimit: {
+    messagesPerSecond: {
+      doc: 'Sustained messages per second per connection; excess is dropped with 429001.',
+      format: 'positiveInt', default: 200, env: 'rateLimit_messagesPerSecond',
+    },
+    burst: {
+      doc: 'Messages a connection may send at once above the sustained rate.',
+      format: 'positiveInt', default: 500, env: 'rateLimit_burst',
+    },
+  },
+  logDefaultLevel: {
+    doc: 'Log level of every transport at start.', format: LOG_LEVELS as unknown as string[], default: 'info',
+    env: 'logDefaultLevel', arg: 'logDefaultLevel',
+  },
+  logPath: {
+    doc: 'Folder of the rotated log files. Empty: console only.', format: String, default: '', env: 'logPath',
+  },
+  logFilesNumber: {
+    doc: 'Rotated log files kept.', format: 'positiveInt', default: 7, env: 'logFilesNumber',
+  },
+  logFilePeriod: {
+    doc: 'Rotation period: Nd (days), Nh (hours) or Nm (minutes), e.g. 1d.',
+    format: 'logPeriod', default: '1d', env: 'logFilePeriod',
+  },
+  key: {
+    doc: 'TLS private key file (PEM). With cert, both ports serve TLS.', format: String, default: '', env: 'key',
+  },
+  cert: {
+    doc: 'TLS certificate file (PEM).', format: String, default: '', env: 'cert',
+  },
+  inspect: {
+    enabled: {
+      doc: 'Send every actor event to a Stately inspector (costs 25-35% of event throughput).',
+      format: Boolean, default: false, env: 'inspect_enabled',
+    },
+    url: {
+      doc: 'WebSocket URL of the inspector endpoint.', format: String, default: 'ws://127.0.0.1:8090',
+      env: 'inspect_url',
+    },
+  },
+};
+
+let formatsAdded = false;
+/** Custom formats are registered once per process (convict keeps them globally). */
+export function addConfigFormats(): void {
+  if (formatsAdded) return;
+  formatsAdded = true;
+  convict.addFormat({
+    name: 'positiveInt',
+    validate(v: unknown) {
+      if (!Number.isInteger(v) || (v as number) < 1) throw new Error('must be a whole number >= 1');
+    },
+    coerce: (v: unknown) => (typeof v === 'string' ? Number(v) : v),
+  });
+  convict.addFormat({
+    name: 'nonEmptyString',
+    validate(v: unknown) {
+      if (typeof v !== 'string' || v.length === 0) throw new Error('must be a non-empty string');
+    },
+  });
+  convict.addFormat({
+    name: 'topicPrefix',
+    validate(v: unknown) {
+      if (typeof v !== 'string' || v.length === 0) throw new Error('must be a non-empty string');
+      if (v === 'room/' || v === 'conn/' || v === 'server/') throw new Error(`must differ from the reserved prefixes room/, conn/, server/`);
+    },
+  });
+  convict.addFormat({
+    name: 'idleTimeout',
+    validate(v: unknown) {
+      if (!Number.isInteger(v) || ((v as number) !== 0 && ((v as number) < 8 || (v as number) > 960))) {
+        throw new Error('must be 0 or a whole number of seconds from 8 to 960');
+      }
+    },
+    coerce: (v: unknown) => (typeof v === 'string' ? Number(v) : v),
+  });
+  convict.addFormat({
+    name: 'logPeriod',
+    validate(v: unknown) {
+      if (typeof v !== 'string' || !/^[1-9]\d*[dhm]$/.test(v)) throw new Error('must look like 1d, 12h or 30m');
+    },
+  });
+}

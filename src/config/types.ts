@@ -1,0 +1,38 @@
+/** The validated, frozen configuration handed to createServer(). Keys mirror schema.ts. */
+export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
+
+export interface Config {
+  readonly id: string;
+  readonly info: string;
+  readonly wsHost: string;
+  readonly wsPort: number;
+  readonly restHost: string;
+  readonly restPort: number;
+  readonly appToken: string;
+  readonly adminToken: string;
+  readonly corsPolicyOrigin: string;
+  readonly maxConcurrentUsers: number;
+  readonly maxMembersPerRoom: number;
+  readonly maxMembersPerMultiRoom: number;
+  readonly maxMultiRoomPerUser: number;
+  readonly multiRoomPrefix: string;
+  readonly helloTimeoutMs: number;
+  readonly idleTimeoutSec: number;
+  readonly maxPayloadLength: number;
+  readonly maxBackpressureBytes: number;
+  readonly drainTimeoutMs: number;
+  readonly rateLimit: { readonly messagesPerSecond: number; readonly burst: number };
+  readonly logDefaultLevel: LogLevel;
+  readonly logPath: string;
+  readonly logFilesNumber: number;
+  readonly logFilePeriod: string;
+  readonly key: string;
+  readonly cert: string;
+  readonly inspect: { readonly enabled: boolean; readonly url: string };
+}
+
+/** Partial config for tests and embedding: nested groups may be given in part. */
+export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect'>> & {
+  rateLimit?: Partial<Config['rateLimit']>;
+  inspect?: Partial<Config['inspect']>;
+};

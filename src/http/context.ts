@@ -1,0 +1,26 @@
+/** What the monitoring routes may read or do: handed in by server.ts, no singletons. */
+import type { Config } from '../config/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { Stats } from '../observability/stats.js';
+
+export interface MonitoringContext {
+  readonly config: Config;
+  readonly stats: Stats;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly description: string;
+  /** ISO date the server started. */
+  readonly started: string;
+  /** Both ports serve TLS. */
+  readonly tls: boolean;
+  /** uWebSockets.js runs its native binary (always true: the server refuses to start otherwise). */
+  readonly uwsNative: boolean;
+  /** The WebSocket port actually listened on (config wsPort may be 0). */
+  wsPort(): number;
+  /** Open WebSocket connections (users_count). */
+  connectionCount(): number;
+  /** Rooms of each kind that exist now. */
+  roomCounts(): { p2p: number; muc: number };
+  /** Supervisor state: accepting | draining | stopped. */
+  lifecycle(): string;
+}

@@ -1,0 +1,74 @@
+/**
+ * CLI: node dist/src/main.js [--config file.json] [--<key> value …]
+ * Precedence: defaults < config file < environment variables (same names) < command line.
+ * SIGTERM/SIGINT drain gracefully and exit 0; a second signal at least 1 s after the first exits
+ * at once (npm forwards the same SIGTERM again right away, which must not count as the operator's second).
+ */
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from './config/load.js';
+import { createServer } from './server.js';
+import { StartupError } from './transport/uws.js';
+
+const SECOND_SIGNAL_MIN_MS = 1000;
+
+function configFileFromArgv(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--config') return argv[i + 1];
+    if (argv[i].startsWith('--config=')) return argv[i].slice('--config='.length);
+  }
+  const embedded = join(dirname(fileURLToPath(import.meta.url)), '../../config/default.json');
+  return existsSync(embedded) ? embedded : undefined;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  let config;
+  try {
+    config = loadConfig({ file: configFileFromArgv(argv), argv });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`jsongle-server: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  let server;
+  try {
+    server = createServer(config);
+    await server.start();
+  } catch (err) {
+    if (err instanceof StartupError) {
+      process.stderr.write(`jsongle-server: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const running = server;
+  let firstSignalAt = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const now = Date.now();
+    if (firstSignalAt === 0) {
+      firstSignalAt = now;
+      running.logger.info('signal received: draining', { signal });
+      running.stop().then(
+        () => process.exit(0),
+        (err) => {
+          process.stderr.write(`jsongle-server: stop failed: ${String(err)}\n`);
+          process.exit(1);
+        },
+      );
+    } else if (now - firstSignalAt >= SECOND_SIGNAL_MIN_MS) {
+      process.stderr.write(`jsongle-server: second ${signal}: exiting now\n`);
+      process.exit(130);
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+main().catch((err) => {
+  process.stderr.write(`jsongle-server: ${String((err as Error)?.stack ?? err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+/**
+ * Builders of every server-made message: the only place that stamps `id`, `from`, `to` and
+ * dates. Each returns the encoded JSON, ready for one send or publish.
+ */
+import { randomUUID } from 'node:crypto';
+import { isoNow } from './clock.js';
+import { errorText, type ErrorCode } from './codes.js';
+import type { Jsongle, Profile, RoomKind } from './types.js';
+
+export interface ServerIdentity {
+  id: string;
+  version: string;
+  info: string;
+}
+
+export class MessageBuilder {
+  constructor(private readonly server: ServerIdentity) {}
+
+  private encode(to: string, jsongle: Record<string, unknown>): string {
+    return JSON.stringify({ id: randomUUID(), from: this.server.id, to, jsongle });
+  }
+
+  helloRequest(to: string, transaction: string): string {
+    const { version, id: sn, info } = this.server;
+    return this.encode(to, {
+      action: 'iq-get', query: 'session-hello', transaction,
+      description: { version, sn, info, connected: isoNow() },
+    });
+  }
+
+  ack(to: string, transaction: unknown, status: 'success' | 'failed'): string {
+    return this.encode(to, typeof transaction === 'string'
+      ? { action: 'ack', status, transaction }
+      : { action: 'ack', status });
+  }
+
+  sessionError(to: string, code: ErrorCode, arg?: string): string {
+    return this.encode(to, { action: 'session-error', description: { errorCode: code, errorDetails: errorText(code, arg) } });
+  }
+
+  iqError(to: string, query: unknown, transaction: unknown, code: ErrorCode, arg?: string): string {
+    return this.encode(to, {
+      action: 'iq-error', query, transaction,
+      description: { errorCode: code, errorDetails: errorText(code, arg) },
+    });
+  }
+
+  iqResult(to: string, query: unknown, transaction: unknown, description: Record<string, unknown>): string {
+    return this.encode(to, { action: 'iq-result', query, transaction, description });
+  }
+
+  memberEvent(to: string, namespace: RoomKind, event: 'joined' | 'left', member: Profile, rid: string): string {
+    return this.encode(to, { action: 'session-event', namespace, event, description: { member, rid } });
+  }
+
+  /** session-info made by the server (trying / unreachable), copying the call's identifiers. */
+  callInfo(to: string, call: Jsongle, reason: 'trying' | 'unreachable'): string {
+    return this.encode(to, {
+      sid: call.sid, action: 'session-info', reason, initiator: call.initiator, responder: call.responder,
+      description: reason === 'trying' ? { tried: isoNow() } : { ended: isoNow() },
+    });
+  }
+
+  /** The server's receipt for session-text / session-custom. */
+  messageAck(to: string, namespace: unknown, mid: unknown): string {
+    return this.encode(to, {
+      action: 'session-event', namespace, event: 'ack',
+      description: { acknowledged: isoNow(), mid, type: 'server-received' },
+    });
+  }
+}

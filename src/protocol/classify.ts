@@ -1,0 +1,44 @@
+/**
+ * Envelope → the one event the connection actor gets. State-independent checks happen here, in
+ * the spec's order (action known → action parameters); the actor adds the state-dependent ones
+ * (hello done, room membership, room state). Never throws.
+ */
+import type { ConnectionEvent } from '../../machines/connection.js';
+import { CALL_ACTIONS, MESSAGE_ACTIONS, Query } from './actions.js';
+import { ErrorCode } from './codes.js';
+import { isPlainObject } from './parse.js';
+import type { Envelope } from './types.js';
+
+export function classify(msg: Envelope): ConnectionEvent {
+  const j = msg.jsongle;
+  const action = j.action;
+  if (typeof action !== 'string') return { type: 'client.invalid', msg, code: ErrorCode.ActionNotSupported, param: String(action) };
+  const d = j.description;
+
+  if (CALL_ACTIONS.has(action) || MESSAGE_ACTIONS.has(action)) {
+    if (typeof msg.to !== 'string') return { type: 'client.invalid', msg, code: ErrorCode.BadParameter, param: 'to' };
+    if (d === undefined) j.description = {};
+    else if (!isPlainObject(d)) return { type: 'client.invalid', msg, code: ErrorCode.BadParameter, param: 'description' };
+    return { type: 'client.relay', msg };
+  }
+
+  switch (action) {
+    case 'iq-set': {
+      const q = j.query;
+      if (typeof q !== 'string' || q.length === 0) return { type: 'client.invalid', msg, code: ErrorCode.BadParameter, param: 'query' };
+      if (d !== undefined && !isPlainObject(d)) return { type: 'client.invalid', msg, code: ErrorCode.BadParameter, param: 'description' };
+      if (q === Query.Join) return { type: 'client.join', msg, kind: 'room' };
+      if (q === Query.MucJoin) return { type: 'client.join', msg, kind: 'muc' };
+      if (q === Query.Leave || q === Query.MucLeave) return { type: 'client.leave', msg };
+      return { type: 'client.unknownQuery', msg };
+    }
+    case 'iq-result':
+      if (j.query === Query.Hello) return { type: 'client.hello', msg };
+      return { type: 'client.invalid', msg, code: ErrorCode.ActionNotSupported, param: action };
+    case 'session-metrics':
+      if (d !== undefined && !isPlainObject(d)) return { type: 'client.invalid', msg, code: ErrorCode.BadParameter, param: 'description' };
+      return { type: 'client.metrics', msg };
+    default:
+      return { type: 'client.invalid', msg, code: ErrorCode.ActionNotSupported, param: action };
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Every error the server can answer, in one table (the numeric codes are the original
+ * JSONgle-Server's). `text` is the errorDetails; `%s` is filled by the builder.
+ * test/protocol/codes.test.ts checks this table against docs/protocol.md in both directions.
+ */
+export const ErrorCode = {
+  BadParameter: 400001,
+  NoJsongle: 400002,
+  NotJsonObject: 400003,
+  RoomFull: 403001,
+  HelloRequired: 403002,
+  TooManyMultiRooms: 403003,
+  RoomKindConflict: 403004,
+  QueryNotSupported: 404001,
+  NotInRoom: 404002,
+  NoOtherMember: 404003,
+  ActionNotSupported: 405001,
+  HelloTimeout: 408001,
+  RateLimited: 429001,
+  ShuttingDown: 503001,
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const ERROR_TEXT: Readonly<Record<ErrorCode, string>> = {
+  400001: "Missing or invalid '%s' parameter",
+  400002: "Missing 'jsongle' object in the message",
+  400003: 'The message is not a JSON object',
+  403001: 'Max number of members per %s already reached',
+  403002: 'session-hello message was not received or was not complete',
+  403003: 'Max number of multi rooms per user already reached',
+  403004: "Room '%s' already exists with another kind",
+  404001: "The query '%s' is not supported",
+  404002: '%s',
+  404003: 'No other member in room %s',
+  405001: "The action '%s' is not supported here",
+  408001: 'session-hello message was not received in time',
+  429001: 'Rate limit exceeded: message dropped',
+  503001: 'Server is shutting down',
+};
+
+/** WebSocket close codes the server uses. */
+export const CloseCode = {
+  GoingAway: 1001,
+  HelloTimeout: 4408,
+  RateLimited: 4429,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+export function errorText(code: ErrorCode, arg = ''): string {
+  return ERROR_TEXT[code].replace('%s', arg);
+}

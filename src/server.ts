@@ -1,0 +1,165 @@
+/**
+ * createServer(config): the only place where the pieces are wired. Tests build as many servers as
+ * they like in one process (ports 0), so nothing here is module-level state.
+ */
+import { readFileSync } from 'node:fs';
+import type { InspectionEvent } from 'xstate';
+import type { ServerCore } from './actors/core.js';
+import { RoomRegistry } from './actors/rooms.js';
+import { createSupervisor } from './actors/supervisor.js';
+import type { Config } from './config/types.js';
+import type { MonitoringContext } from './http/context.js';
+import { registerMonitoringRoutes } from './http/router.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { Stats } from './observability/stats.js';
+import { MessageBuilder } from './protocol/build.js';
+import { LocalPubSub } from './pubsub/local.js';
+import { roomTopicFactory } from './pubsub/topics.js';
+import type { Socket, SocketData } from './transport/socket-data.js';
+import { assertNativeUws, closeListenSocket, createApp, listen, localPort, openFileLimit } from './transport/uws.js';
+import { attachWebSocket } from './transport/ws.js';
+import { PACKAGE } from './version.js';
+
+export interface ServerOptions {
+  logger?: Logger;
+  /** Stately inspection callback handed to the supervisor and every connection actor (off by default). */
+  inspect?: (event: InspectionEvent) => void;
+}
+
+export interface ServerHandle {
+  readonly config: Config;
+  readonly stats: Stats;
+  readonly logger: Logger;
+  start(): Promise<{ wsPort: number; restPort: number }>;
+  /** Graceful drain: 503001 + close 1001 to every connection, then the ports close. Idempotent. */
+  stop(): Promise<void>;
+  /** Live sizes for leak checks: nothing may linger after a connection goes. */
+  inspectState(): { connections: number; actors: number; rooms: number; memberIndex: number; lifecycle: string };
+  numSubscribers(topic: string): number;
+}
+
+/** File descriptors kept free for listen sockets, log files, HTTP clients and the inspector. */
+const FD_RESERVE = 200;
+
+export function createServer(config: Config, options: ServerOptions = {}): ServerHandle {
+  assertNativeUws();
+  const logger = options.logger ?? createLogger(config);
+  const stats = new Stats();
+  const wsApp = createApp(config);
+  const restApp = createApp(config);
+  const tls = Boolean(config.key && config.cert);
+  const started = new Date().toJSON();
+
+  const registry = new RoomRegistry(roomTopicFactory(config.multiRoomPrefix), {
+    roomCreated: () => stats.roomsCreated++,
+    roomRemoved: (room) => { stats.roomSeconds += (Date.now() - room.createdAt) / 1000; },
+  });
+  const sockets = new Map<string, Socket>();
+  const core: ServerCore = {
+    config, logger, stats, registry, sockets,
+    builder: new MessageBuilder({ id: config.id, version: PACKAGE.version, info: config.info }),
+    pubsub: new LocalPubSub<SocketData>(wsApp),
+  };
+
+  let wsListen: ReturnType<typeof closeListenSocket> | unknown = null;
+  let restListen: unknown = null;
+  let wsPort = 0;
+  let restPort = 0;
+  let resolveStopped: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => { resolveStopped = resolve; });
+
+  const supervisor = createSupervisor(core, {
+    stopListening: () => {
+      if (wsListen) closeListenSocket(wsListen as never);
+      wsListen = null;
+    },
+    stopped: () => resolveStopped(),
+    inspect: options.inspect,
+  });
+
+  const fdLimit = openFileLimit(() => readFileSync('/proc/self/limits', 'utf8'));
+  const fdCeiling = fdLimit === null ? Infinity : Math.max(1, fdLimit - FD_RESERVE);
+  const maxConnections = Math.min(config.maxConcurrentUsers, fdCeiling);
+  if (config.maxConcurrentUsers > fdCeiling) {
+    logger.warn('maxConcurrentUsers exceeds what the open-file limit allows; capping', {
+      maxConcurrentUsers: config.maxConcurrentUsers, openFileLimit: fdLimit, cappedTo: maxConnections,
+    });
+  }
+
+  attachWebSocket(wsApp, {
+    core,
+    toSupervisor: (event) => supervisor.actor.send(event),
+    isAccepting: supervisor.isAccepting,
+    connectionCount: () => sockets.size,
+    maxConnections,
+  });
+
+  const monitoring: MonitoringContext = {
+    config, stats, logger, tls, started,
+    version: PACKAGE.version,
+    description: PACKAGE.description,
+    uwsNative: true,
+    wsPort: () => wsPort,
+    connectionCount: () => sockets.size,
+    roomCounts: () => {
+      let p2p = 0;
+      let muc = 0;
+      for (const room of registry.all()) room.kind === 'muc' ? muc++ : p2p++;
+      return { p2p, muc };
+    },
+    lifecycle: supervisor.lifecycle,
+  };
+  registerMonitoringRoutes(restApp, monitoring);
+
+  let starting: Promise<{ wsPort: number; restPort: number }> | null = null;
+  let stopping: Promise<void> | null = null;
+
+  return {
+    config, stats, logger,
+    start() {
+      starting ??= (async () => {
+        supervisor.start();
+        wsListen = await listen(wsApp, config.wsHost, config.wsPort);
+        wsPort = localPort(wsListen as never);
+        try {
+          restListen = await listen(restApp, config.restHost, config.restPort);
+        } catch (err) {
+          closeListenSocket(wsListen as never);
+          throw err;
+        }
+        restPort = localPort(restListen as never);
+        if (!config.appToken) logger.warn('appToken is empty: any client may connect');
+        logger.info('listening', {
+          ws: `${tls ? 'wss' : 'ws'}://${config.wsHost}:${wsPort}/`,
+          rest: `${tls ? 'https' : 'http'}://${config.restHost}:${restPort}/`,
+          version: PACKAGE.version, maxConnections,
+        });
+        return { wsPort, restPort };
+      })();
+      return starting;
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (starting) await starting.catch(() => undefined);
+        logger.info('draining', { connections: sockets.size });
+        supervisor.actor.send({ type: 'server.drain' });
+        if (supervisor.actor.getSnapshot().status === 'active') await stopped;
+        if (wsListen) closeListenSocket(wsListen as never);
+        wsListen = null;
+        if (restListen) closeListenSocket(restListen as never);
+        restListen = null;
+        logger.info('stopped');
+        await logger.close();
+      })();
+      return stopping;
+    },
+    inspectState: () => ({
+      connections: sockets.size,
+      actors: supervisor.actors.size,
+      rooms: registry.size,
+      memberIndex: registry.memberIndexSize,
+      lifecycle: supervisor.lifecycle(),
+    }),
+    numSubscribers: (topic) => wsApp.numSubscribers(topic),
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Who may upgrade: pure, so every answer is testable without a socket.
+ * Order: shutting down (503) → token (401) → origin (403) → capacity (503).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+export type Admission =
+  | { ok: true }
+  | { ok: false; status: 401 | 403 | 503; reason: 'draining' | 'unauthorized' | 'origin' | 'capacity'; message: string };
+
+export interface AdmissionRequest {
+  token: string | null;
+  /** Empty when the client sent no Origin header. */
+  origin: string;
+}
+
+export interface AdmissionState {
+  accepting: boolean;
+  appToken: string;
+  /** Allowed origins; empty means any. */
+  allowedOrigins: readonly string[];
+  connections: number;
+  maxConnections: number;
+}
+
+const OK: Admission = { ok: true };
+
+export function admit(req: AdmissionRequest, state: AdmissionState): Admission {
+  if (!state.accepting) return { ok: false, status: 503, reason: 'draining', message: 'server is shutting down' };
+  if (state.appToken !== '' && (req.token === null || !tokensEqual(req.token, state.appToken))) {
+    return { ok: false, status: 401, reason: 'unauthorized', message: 'missing or wrong appToken' };
+  }
+  if (req.origin !== '' && state.allowedOrigins.length > 0 && !state.allowedOrigins.includes(req.origin)) {
+    return { ok: false, status: 403, reason: 'origin', message: 'origin not allowed' };
+  }
+  if (state.connections >= state.maxConnections) {
+    return { ok: false, status: 503, reason: 'capacity', message: 'too many connections' };
+  }
+  return OK;
+}
+
+/** Constant-time: both sides are hashed to equal length first, so neither length nor content leaks. */
+export function tokensEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** corsPolicyOrigin: comma separated; empty or "*" allows any origin. */
+export function parseAllowedOrigins(corsPolicyOrigin: string): string[] {
+  const list = corsPolicyOrigin.split(',').map((s) => s.trim()).filter(Boolean);
+  return list.includes('*') ? [] : list;
+}

@@ -1,0 +1,22 @@
+/** Per-socket user data kept by uWS: everything the message path needs without a Map lookup. */
+import type { WebSocket } from 'uWebSockets.js';
+import type { ConnectionActor } from '../actors/connection.js';
+
+export interface SocketData {
+  /** Connection id (uuid): the client's address and its conn/<id> topic. */
+  readonly id: string;
+  /** Remote address, for logs and per-address limits. */
+  readonly ip: string;
+  /** Set in the close handler: after it, nothing may be sent on the socket. */
+  closed: boolean;
+  /** The connection actor, set by the supervisor when the socket opens. */
+  actor: ConnectionActor | null;
+  /** Token bucket of the per-connection rate limit (refilled lazily on each message). */
+  tokens: number;
+  lastRefillMs: number;
+  /** Messages dropped by the rate limit in the current 10 s window (abuse → close 4429). */
+  droppedInWindow: number;
+  windowStartMs: number;
+}
+
+export type Socket = WebSocket<SocketData>;
