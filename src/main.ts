@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   let config;
   try {
-    config = loadConfig({ file: configFileFromArgv(argv), argv });
+    // --inspect is a shorthand for inspect.enabled=true.
+    config = loadConfig({ file: configFileFromArgv(argv), argv, overrides: argv.includes('--inspect') ? { inspect: { enabled: true } } : undefined });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`jsongle-server: ${err.message}\n`);

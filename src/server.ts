@@ -10,6 +10,7 @@ import { createSupervisor } from './actors/supervisor.js';
 import type { Config } from './config/types.js';
 import type { MonitoringContext } from './http/context.js';
 import { registerMonitoringRoutes } from './http/router.js';
+import { createInspection, type Inspection } from './observability/inspect.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Stats } from './observability/stats.js';
 import { MessageBuilder } from './protocol/build.js';
@@ -68,13 +69,17 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   let resolveStopped: () => void = () => {};
   const stopped = new Promise<void>((resolve) => { resolveStopped = resolve; });
 
+  // An explicit callback (tests) wins; otherwise the config turns the WebSocket inspector on.
+  const inspection: Inspection | null = !options.inspect && config.inspect.enabled ? createInspection(config.inspect, logger) : null;
+  const inspect = options.inspect ?? inspection?.inspect;
+
   const supervisor = createSupervisor(core, {
     stopListening: () => {
       if (wsListen) closeListenSocket(wsListen as never);
       wsListen = null;
     },
     stopped: () => resolveStopped(),
-    inspect: options.inspect,
+    inspect,
   });
 
   const fdLimit = openFileLimit(() => readFileSync('/proc/self/limits', 'utf8'));
@@ -140,7 +145,12 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     },
     stop() {
       stopping ??= (async () => {
-        if (starting) await starting.catch(() => undefined);
+        if (!starting) {
+          // Never started: nothing listens and no actor runs.
+          await logger.close();
+          return;
+        }
+        await starting.catch(() => undefined);
         logger.info('draining', { connections: sockets.size });
         supervisor.actor.send({ type: 'server.drain' });
         if (supervisor.actor.getSnapshot().status === 'active') await stopped;
@@ -148,6 +158,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         wsListen = null;
         if (restListen) closeListenSocket(restListen as never);
         restListen = null;
+        inspection?.stop();
         logger.info('stopped');
         await logger.close();
       })();
