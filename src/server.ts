@@ -105,6 +105,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     description: PACKAGE.description,
     uwsNative: true,
     wsPort: () => wsPort,
+    restPort: () => restPort,
     connectionCount: () => sockets.size,
     roomCounts: () => {
       let p2p = 0;

@@ -36,6 +36,17 @@ export function provideConnectionMachine(core: ServerCore, toSupervisor: (event:
       ? builder.iqError(context.id, j.query, j.transaction, code, arg)
       : builder.sessionError(context.id, code, arg));
   };
+  /** JSON.stringify overflows its stack on a few thousand levels of nesting (an 8 KB frame can hold
+   * them): such a message is answered, not allowed to fail the actor. */
+  const encode = (msg: RelayEnvelope): string | null => {
+    try {
+      return JSON.stringify(msg);
+    } catch {
+      return null;
+    }
+  };
+  const replyTooDeep = (context: ConnectionContext): void =>
+    replyError(context, undefined, ErrorCode.BadParameter, 'description (nested too deeply)');
   const msgOf = (event: ConnectionEvent): Envelope => (event as unknown as WithMsg).msg;
   const roomOf = (event: ConnectionEvent) => registry.get((event as unknown as WithMsg<RelayEnvelope>).msg.to);
   const nobodyElseInP2P = (event: ConnectionEvent): boolean => {
@@ -117,29 +128,32 @@ export function provideConnectionMachine(core: ServerCore, toSupervisor: (event:
         const others = room.members.size - 1;
         if (room.kind === 'muc') {
           msg.from = rid + '/' + (context.profile as { uid: string }).uid;
-          const text = JSON.stringify(msg);
+          const text = encode(msg);
+          if (text === null) return replyTooDeep(context);
           pubsub.publishFrom(ws, room.topic, text);
           stats.framesSent += others;
-          stats.bytesSent += text.length * others;
+          stats.bytesSent += Buffer.byteLength(text) * others;
           return;
         }
         msg.from = rid;
         if (others === 1) {
           for (const id of room.members.keys()) if (id !== context.id) msg.to = id;
-          const text = JSON.stringify(msg);
+          const text = encode(msg);
+          if (text === null) return replyTooDeep(context);
           pubsub.publishFrom(ws, room.topic, text);
           stats.framesSent++;
-          stats.bytesSent += text.length;
+          stats.bytesSent += Buffer.byteLength(text);
           return;
         }
         // P2P rooms configured for more than two: `to` differs per recipient, one encoding each.
         for (const id of room.members.keys()) {
           if (id === context.id) continue;
           msg.to = id;
-          const text = JSON.stringify(msg);
+          const text = encode(msg);
+          if (text === null) return replyTooDeep(context);
           pubsub.publish(connTopic(id), text);
           stats.framesSent++;
-          stats.bytesSent += text.length;
+          stats.bytesSent += Buffer.byteLength(text);
         }
       },
       trackCallState: ({ event }: Args) => {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createActor, type ActorRefFrom, type InspectionEvent } from 'xstate';
 import { supervisorMachine, type SupervisorEvent } from '../../machines/supervisor.js';
-import { ErrorCode } from '../protocol/codes.js';
+import { CloseCode, ErrorCode } from '../protocol/codes.js';
 import { isValidRoomId } from '../protocol/parse.js';
 import type { Envelope, Profile, RoomKind } from '../protocol/types.js';
 import { connTopic } from '../pubsub/topics.js';
@@ -55,12 +55,19 @@ export function createSupervisor(core: ServerCore, hooks: SupervisorHooks) {
     const j = event.msg.jsongle;
     replyTo(event.id, builder.iqError(event.id, j.query, j.transaction, code, arg));
   };
-  /** Server-made message to another connection: through its topic, so it keeps its place
-   * among the relays published to that connection. */
+  /** Server-made message to another connection. A local socket is written at once (uWS keeps one
+   * subscriber's order across its topics and direct sends, so it stays behind earlier relays), so the
+   * members hear `joined` before the joiner's iq-result is written. A connection that is not local
+   * is reached through its conn/<id> topic. */
   const toConnection = (id: string, text: string) => {
+    const ws = sockets.get(id);
+    if (ws) {
+      sendText(ws, text, stats);
+      return;
+    }
     pubsub.publish(connTopic(id), text);
     stats.framesSent++;
-    stats.bytesSent += text.length;
+    stats.bytesSent += Buffer.byteLength(text);
   };
   const notifyOthers = (room: Room, exceptId: string, event: 'joined' | 'left', member: Profile) => {
     for (const id of room.members.keys()) {
@@ -84,7 +91,7 @@ export function createSupervisor(core: ServerCore, hooks: SupervisorHooks) {
   const onConnectionError = (id: string) => (err: unknown) => {
     logger.error('connection actor failed', { connectionId: id, error: String((err as Error)?.stack ?? err) });
     const ws = sockets.get(id);
-    if (ws) endSocket(ws, 1011, 'internal error');
+    if (ws) endSocket(ws, CloseCode.InternalError, 'internal error');
   };
 
   const machine = supervisorMachine.provide({
@@ -123,7 +130,7 @@ export function createSupervisor(core: ServerCore, hooks: SupervisorHooks) {
         const ws = socket as Socket;
         stats.countError(ErrorCode.ShuttingDown);
         sendText(ws, builder.sessionError(id, ErrorCode.ShuttingDown), stats);
-        endSocket(ws, 1001, 'server shutting down');
+        endSocket(ws, CloseCode.GoingAway, 'server shutting down');
       },
       notifyRoomsOfDeparture: ({ event }: Ev) => {
         const { id } = event as { id: string };

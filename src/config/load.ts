@@ -40,7 +40,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
     }
     conf.load(withoutComments(parsed as Record<string, unknown>));
   }
-  if (options.overrides) conf.load(options.overrides);
+  // convict re-applies env and argv after every load(), so overrides are set key by key to win.
+  if (options.overrides) {
+    for (const [path, value] of flatten(options.overrides as Record<string, unknown>)) conf.set(path, value);
+  }
   try {
     conf.validate({ allowed: 'strict' });
   } catch (err) {
@@ -68,6 +71,16 @@ function withoutOwnFlags(argv: string[]): string[] {
     if (argv[i] === '--config') { i++; continue; }
     if (argv[i].startsWith('--config=') || argv[i] === '--inspect') continue;
     out.push(argv[i]);
+  }
+  return out;
+}
+
+function flatten(obj: Record<string, unknown>, prefix = ''): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined) continue;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) out.push(...flatten(v as Record<string, unknown>, `${prefix}${k}.`));
+    else out.push([`${prefix}${k}`, v]);
   }
   return out;
 }

@@ -100,7 +100,7 @@ export const configSchema = {
     doc: 'Rotated log files kept.', format: 'positiveInt', default: 7, env: 'logFilesNumber',
   },
   logFilePeriod: {
-    doc: 'Rotation period: Nd (days), Nh (hours) or Nm (minutes), e.g. 1d.',
+    doc: 'Rotation period: 1d, 1h to 24h, or 1m to 60m.',
     format: 'logPeriod', default: '1d', env: 'logFilePeriod',
   },
   key: {
@@ -142,8 +142,9 @@ export function addConfigFormats(): void {
   convict.addFormat({
     name: 'topicPrefix',
     validate(v: unknown) {
-      if (typeof v !== 'string' || v.length === 0) throw new Error('must be a non-empty string');
-      if (v === 'room/' || v === 'conn/' || v === 'server/') throw new Error(`must differ from the reserved prefixes room/, conn/, server/`);
+      // One path segment ending in "/": then no MUC topic can equal a room/ or conn/ topic.
+      if (typeof v !== 'string' || !/^[A-Za-z0-9_-]+\/$/.test(v)) throw new Error('must be letters, digits, _ or - followed by one "/" (e.g. muc/)');
+      if (v === 'room/' || v === 'conn/' || v === 'server/') throw new Error('must differ from the reserved prefixes room/, conn/, server/');
     },
   });
   convict.addFormat({
@@ -158,7 +159,10 @@ export function addConfigFormats(): void {
   convict.addFormat({
     name: 'logPeriod',
     validate(v: unknown) {
-      if (typeof v !== 'string' || !/^[1-9]\d*[dhm]$/.test(v)) throw new Error('must look like 1d, 12h or 30m');
+      // The rotation library rotates by time only up to 24h or 60m: longer periods would never rotate.
+      if (typeof v !== 'string' || !/^(1d|([1-9]|1\d|2[0-4])h|([1-9]|[1-5]\d|60)m)$/.test(v)) {
+        throw new Error('must be 1d, 1h to 24h, or 1m to 60m');
+      }
     },
   });
 }

@@ -17,6 +17,8 @@ export interface MonitoringContext {
   readonly uwsNative: boolean;
   /** The WebSocket port actually listened on (config wsPort may be 0). */
   wsPort(): number;
+  /** The monitoring port actually listened on. */
+  restPort(): number;
   /** Open WebSocket connections (users_count). */
   connectionCount(): number;
   /** Rooms of each kind that exist now. */

@@ -29,7 +29,7 @@ export interface Logger {
 export function rotationOf(period: string): { datePattern: string; frequency?: string } {
   const unit = period.slice(-1);
   const n = Number(period.slice(0, -1));
-  if (unit === 'd') return n === 1 ? { datePattern: 'YYYY-MM-DD' } : { datePattern: 'YYYY-MM-DD', frequency: `${n * 24}h` };
+  if (unit === 'd') return { datePattern: 'YYYY-MM-DD' };
   if (unit === 'h') return { datePattern: 'YYYY-MM-DD-HH', frequency: n === 1 ? undefined : `${n}h` };
   return { datePattern: 'YYYY-MM-DD-HH-mm', frequency: `${n}m` };
 }

@@ -12,7 +12,7 @@ import type { Envelope } from './types.js';
 export function classify(msg: Envelope): ConnectionEvent {
   const j = msg.jsongle;
   const action = j.action;
-  if (typeof action !== 'string') return { type: 'client.invalid', msg, code: ErrorCode.ActionNotSupported, param: String(action) };
+  if (typeof action !== 'string') return { type: 'client.invalid', msg, code: ErrorCode.ActionNotSupported, param: action !== null && typeof action === 'object' ? typeof action : String(action) };
   const d = j.description;
 
   if (CALL_ACTIONS.has(action) || MESSAGE_ACTIONS.has(action)) {

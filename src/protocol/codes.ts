@@ -41,11 +41,13 @@ export const ERROR_TEXT: Readonly<Record<ErrorCode, string>> = {
 /** WebSocket close codes the server uses. */
 export const CloseCode = {
   GoingAway: 1001,
+  InternalError: 1011,
   HelloTimeout: 4408,
   RateLimited: 4429,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
 export function errorText(code: ErrorCode, arg = ''): string {
-  return ERROR_TEXT[code].replace('%s', arg);
+  // A function replacement: client text such as `$&` must appear as sent, not be expanded.
+  return ERROR_TEXT[code].replace('%s', () => arg);
 }

@@ -9,7 +9,7 @@ export function sendText(ws: Socket, text: string, stats: Stats): boolean {
   if (ws.getUserData().closed) return false;
   const status = ws.send(text, false, false);
   stats.framesSent++;
-  stats.bytesSent += text.length;
+  stats.bytesSent += Buffer.byteLength(text);
   if (status === 2) {
     stats.backpressureDrops++;
     return false;

@@ -1,0 +1,94 @@
+/**
+ * The monitoring port's router: a table of Route objects (one per file in routes/) behind a single
+ * uWS catch-all. Doing the matching ourselves is what lets us answer 405 with `Allow` for a known
+ * path, OPTIONS preflights and a JSON 404, none of which uWS's own router can tell apart.
+ */
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { createMetrics } from '../observability/metrics.js';
+import { bearerMatches } from './auth.js';
+import { MAX_BODY_BYTES, readJsonBody } from './body.js';
+import type { MonitoringContext } from './context.js';
+import { corsHeaders, preflightHeaders } from './cors.js';
+import { openExchange, sendReply, type Exchange } from './reply.js';
+import { jsonError, type Reply, type Route, type RouteEnv, type RouteRequest } from './route.js';
+import { aboutRoute } from './routes/about.js';
+import { healthRoute, pingRoute } from './routes/health.js';
+import { logLevelsRoute } from './routes/log-levels.js';
+import { metricsRoute } from './routes/metrics.js';
+import { selfTestRoute } from './routes/self-test.js';
+import { statsRoute } from './routes/stats.js';
+
+export const MONITORING_ROUTES: readonly Route[] = [
+  aboutRoute, pingRoute, healthRoute, metricsRoute, statsRoute, selfTestRoute, logLevelsRoute,
+];
+
+export function registerMonitoringRoutes(app: TemplatedApp, ctx: MonitoringContext): void {
+  // A registry per call: server.ts calls this once per server, and servers never share metrics.
+  const env: RouteEnv = { ctx, metrics: createMetrics(ctx) };
+  app.any('/*', createDispatcher(MONITORING_ROUTES, env));
+}
+
+/** The uWS handler for a route table. Exported so tests can mount a table of their own. */
+export function createDispatcher(routes: readonly Route[], env: RouteEnv): (res: HttpResponse, req: HttpRequest) => void {
+  const byPath = new Map<string, Route[]>();
+  for (const r of routes) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
+  const log = env.ctx.logger.child('http');
+
+  return (res, req) => {
+    // HttpRequest is only valid until this function returns: copy what we need first.
+    const request = copyRequest(req);
+    const ex = openExchange(res, request.method === 'HEAD');
+    const common = corsHeaders(env.ctx.config.corsPolicyOrigin, request.headers.origin ?? '');
+    const send = (reply: Reply, closeConnection = false): void => void sendReply(ex, reply, common, closeConnection);
+
+    const atPath = byPath.get(request.path);
+    if (!atPath) return send(jsonError(404, 'not found', { path: request.path }));
+    const methods = atPath.map((r) => r.method);
+    if (request.method === 'OPTIONS') return send({ status: 204, body: '', headers: preflightHeaders(methods) });
+    // HEAD runs the GET route; sendReply then leaves the body out.
+    const wanted = request.method === 'HEAD' ? 'GET' : request.method;
+    const route = atPath.find((r) => r.method === wanted);
+    if (!route) {
+      const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'];
+      return send(jsonError(405, 'method not allowed', { allowed: allow }, { Allow: allow.join(', ') }));
+    }
+    const token = env.ctx.config.adminToken;
+    if (route.admin && token && !bearerMatches(request.headers.authorization ?? '', token)) {
+      return send(jsonError(401, 'missing or wrong bearer token', undefined, { 'WWW-Authenticate': 'Bearer' }));
+    }
+    if (route.body !== 'json') return run(route, request, env, ex, send, log);
+    readJsonBody(ex, request.headers['content-length'] ?? '', MAX_BODY_BYTES, (body) => {
+      // A 413 is answered before the body is read through: close so its rest is not parsed as a request.
+      if (!body.ok) return send(jsonError(body.status, body.error), body.status === 413);
+      run(route, { ...request, body: body.value }, env, ex, send, log);
+    });
+  };
+}
+
+function run(route: Route, request: RouteRequest, env: RouteEnv, ex: Exchange, send: (r: Reply) => void, log: MonitoringContext['logger']): void {
+  const fail = (err: unknown): void => {
+    log.error('monitoring route failed', { path: route.path, error: err instanceof Error ? err.message : String(err) });
+    send(jsonError(500, 'internal error'));
+  };
+  let result: Reply | Promise<Reply>;
+  try {
+    result = route.handler(request, env);
+  } catch (err) {
+    return fail(err);
+  }
+  if (result instanceof Promise) {
+    // The answer comes after an await: onAborted is already registered and sendReply corks.
+    result.then((reply) => { if (!ex.aborted) send(reply); }, fail);
+  } else {
+    send(result);
+  }
+}
+
+function copyRequest(req: HttpRequest): RouteRequest {
+  const headers: Record<string, string> = Object.create(null);
+  req.forEach((k, v) => { if (!(k in headers)) headers[k] = v; });
+  const url = req.getUrl();
+  // "/about/" and "/about" are the same resource; "/" stays "/".
+  const path = url.length > 1 && url.endsWith('/') ? url.slice(0, -1) : url;
+  return { method: req.getMethod().toUpperCase(), path, query: req.getQuery() ?? '', headers, body: undefined };
+}

@@ -1,0 +1,136 @@
+/**
+ * Every prom-client metric, defined in one place. The hot path never touches prom-client: it bumps
+ * plain fields of Stats, and each metric's collect() copies them at scrape time. One Registry per
+ * server (never prom-client's global one) so two servers can run in one test process.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MonitoringContext } from '../http/context.js';
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** The Content-Type GET /metrics answers with (Prometheus text format 0.0.4). */
+  readonly contentType: string;
+}
+
+/** MB as the original reported recv_total / sent_total (decimal megabytes of wire bytes). */
+const BYTES_PER_MB = 1e6;
+
+/**
+ * The business metrics under their original names (dashboards read them), as numbers. GET /stats
+ * answers exactly this object and the Prometheus metrics below read from it, so both agree.
+ */
+export function businessStats(ctx: MonitoringContext): Record<BusinessMetric, number> {
+  const s = ctx.stats;
+  const rooms = ctx.roomCounts();
+  return {
+    users_count: ctx.connectionCount(),
+    users_total: s.connectionsOpened,
+    conferences_count: rooms.p2p + rooms.muc,
+    conferences_total: s.roomsCreated,
+    duration_total: s.roomSeconds,
+    recv_total: s.bytesReceived / BYTES_PER_MB,
+    sent_total: s.bytesSent / BYTES_PER_MB,
+    p2p_count: s.callsInProgress,
+    p2p_total: s.callsAccepted,
+    p2p_duration_total: s.callSeconds,
+    p2p_failed_total: s.callsFailed,
+    messages_total: s.textMessages,
+    reactions_total: s.customMessages,
+  };
+}
+
+/** Name → (Prometheus type, help). The order is the order of GET /stats and of the docs table. */
+export const BUSINESS_METRICS = {
+  users_count: ['gauge', 'Open WebSocket connections (helloed or not).'],
+  users_total: ['counter', 'WebSocket connections ever opened.'],
+  conferences_count: ['gauge', 'Rooms (P2P and multi-user) that exist now.'],
+  conferences_total: ['counter', 'Rooms (P2P and multi-user) ever created.'],
+  duration_total: ['counter', 'Seconds rooms existed, added when a room empties.'],
+  recv_total: ['counter', 'Megabytes (1e6 bytes) of WebSocket frames received.'],
+  sent_total: ['counter', 'Megabytes (1e6 bytes) of WebSocket frames sent.'],
+  p2p_count: ['gauge', 'P2P rooms with a call in progress (accepted, not yet terminated).'],
+  p2p_total: ['counter', 'Calls ever accepted.'],
+  p2p_duration_total: ['counter', 'Call seconds reported by session-metrics.'],
+  p2p_failed_total: ['counter', 'Calls reported failed (ice-failed) by session-metrics.'],
+  messages_total: ['counter', 'session-text messages relayed.'],
+  reactions_total: ['counter', 'session-custom messages relayed.'],
+} as const;
+
+export type BusinessMetric = keyof typeof BUSINESS_METRICS;
+
+export function createMetrics(ctx: MonitoringContext): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  // registry.metrics() calls every collect() synchronously in one loop, and roomCounts() may cost
+  // O(rooms): take one snapshot per scrape and drop it once the current loop is over.
+  let snapshot: Record<BusinessMetric, number> | undefined;
+  const business = (name: BusinessMetric): number => {
+    if (!snapshot) {
+      snapshot = businessStats(ctx);
+      queueMicrotask(() => { snapshot = undefined; });
+    }
+    return snapshot[name];
+  };
+
+  for (const [name, [type, help]] of Object.entries(BUSINESS_METRICS) as [BusinessMetric, readonly [string, string]][]) {
+    if (type === 'gauge') {
+      new Gauge({ name, help, registers, collect() { this.set(business(name)); } });
+    } else {
+      new Counter({ name, help, registers, collect() { setCounter(this, business(name)); } });
+    }
+  }
+
+  const s = ctx.stats;
+  labelledCounter(registers, 'jsongle_relayed_messages_total', 'Frames relayed to room members, by JSONgle action.', 'action', () => s.relayedByAction);
+  labelledCounter(registers, 'jsongle_errors_total', 'session-error / iq-error answers, by error code.', 'code', () => s.errorsByCode);
+  labelledCounter(registers, 'jsongle_rejected_upgrades_total', 'WebSocket upgrades refused, by reason.', 'reason', () => s.rejectedUpgrades);
+  labelledCounter(registers, 'jsongle_server_closes_total', 'Connections closed by the server, by reason.', 'reason', () => s.serverCloses);
+  plainCounter(registers, 'jsongle_rate_limited_total', 'Messages dropped by the per-connection rate limit (429001).', () => s.rateLimited);
+  plainCounter(registers, 'jsongle_backpressure_drops_total', 'Sends refused by uWS because a reader was too slow.', () => s.backpressureDrops);
+  plainCounter(registers, 'jsongle_frames_received_total', 'WebSocket frames received.', () => s.framesReceived);
+  plainCounter(registers, 'jsongle_frames_sent_total', 'WebSocket frames sent, one per recipient (server answers, relays, events).', () => s.framesSent);
+
+  new Gauge({
+    name: 'jsongle_rooms', help: 'Rooms that exist now, by kind (p2p, muc).', labelNames: ['kind'], registers,
+    collect() {
+      const rooms = ctx.roomCounts();
+      this.set({ kind: 'p2p' }, rooms.p2p);
+      this.set({ kind: 'muc' }, rooms.muc);
+    },
+  });
+  new Gauge({
+    name: 'jsongle_draining', help: '1 while the server drains (SIGTERM received), else 0.', registers,
+    collect() { this.set(ctx.lifecycle() === 'accepting' ? 0 : 1); },
+  });
+  new Gauge({
+    name: 'jsongle_build_info', help: 'Always 1; the labels say which build runs.', labelNames: ['version', 'node', 'tls'], registers,
+    collect() { this.set({ version: ctx.version, node: process.version, tls: String(ctx.tls) }, 1); },
+  });
+
+  return { registry, contentType: registry.contentType };
+}
+
+/**
+ * prom-client counters only go up through inc(); the true value lives in Stats, so each scrape
+ * resets the counter and adds the current value. The exposition keeps `# TYPE … counter`.
+ */
+function setCounter(counter: Counter, value: number): void {
+  counter.reset();
+  if (value > 0) counter.inc(value);
+}
+
+function plainCounter(registers: Registry[], name: string, help: string, read: () => number): void {
+  new Counter({ name, help, registers, collect() { setCounter(this, read()); } });
+}
+
+function labelledCounter(registers: Registry[], name: string, help: string, label: string, read: () => Record<string, number>): void {
+  new Counter({
+    name, help, labelNames: [label], registers,
+    collect() {
+      this.reset();
+      for (const [value, count] of Object.entries(read())) if (count > 0) this.inc({ [label]: value }, count);
+    },
+  });
+}
