@@ -4,8 +4,10 @@
  *
  * Connection actors are created by the named action `spawnConnection` (createActor, refs kept in
  * a Map owned by src/actors/supervisor.ts) rather than spawnChild, whose children map is copied on
- * every spawn (~150 spawns/s at 10k connections measured here). Joins and leaves come here, so two
- * joins racing for the last seat are decided one after the other; relays never come here.
+ * every spawn (~150 spawns/s at 10k connections measured here). Joins and leaves come here and are
+ * decided by the membership authority (decideJoin / decideLeave: at once in one process, atomically
+ * in a shared store across processes), so two joins racing for the last seat cannot both win; the
+ * verdict comes back as join.decided / leave.decided. Relays never come here.
  *
  * Pure and visual: imports only xstate; every action and guard is a named stub supplied by src.
  */
@@ -17,11 +19,18 @@ interface Frame {
   [key: string]: unknown;
 }
 
+type JoinVerdict = 'joined' | 'alreadyMember' | 'kindConflict' | 'full' | 'tooManyMultiRooms';
+type LeaveVerdict = 'left' | 'notMember';
+
 export type SupervisorEvent =
   | { type: 'ws.opened'; id: string; socket: unknown }
   | { type: 'ws.closed'; id: string }
   | { type: 'conn.join'; id: string; kind: RoomKind; msg: Frame }
   | { type: 'conn.leave'; id: string; msg: Frame }
+  /** The membership authority's answer (at once in one process; later from a shared store). */
+  | { type: 'join.decided'; id: string; kind: RoomKind; msg: Frame; verdict: JoinVerdict }
+  | { type: 'leave.decided'; id: string; msg: Frame; verdict: LeaveVerdict; kind?: RoomKind }
+  | { type: 'membership.failed'; id: string; msg: Frame }
   | { type: 'server.drain' };
 
 export const supervisorMachine = setup({
@@ -38,12 +47,15 @@ export const supervisorMachine = setup({
     rejectRoomFull: () => {},
     rejectTooManyMultiRooms: () => {},
     rejectNotMember: () => {},
+    rejectMembershipUnavailable: () => {},
+    decideJoin: () => {},
+    decideLeave: () => {},
     confirmExistingMembership: () => {},
     notifyMemberJoined: () => {},
-    addMember: () => {},
+    subscribeToRoom: () => {},
     confirmJoin: () => {},
     notifyMemberLeft: () => {},
-    removeMember: () => {},
+    unsubscribeFromRoom: () => {},
     confirmLeave: () => {},
     stopAccepting: () => {},
     drainConnections: () => {},
@@ -51,13 +63,16 @@ export const supervisorMachine = setup({
     notifyStopped: () => {},
   },
   guards: {
+    // Supplied by src
     isRoomIdInvalid: () => false,
-    isKindConflict: () => false,
-    isAlreadyMember: () => false,
-    isRoomFull: () => false,
-    hasTooManyMultiRooms: () => false,
-    isNotMember: () => false,
+    isRequesterGone: () => false,
     hasNoConnections: () => false,
+    // Pure: they read the membership authority's verdict
+    isKindConflict: ({ event }) => (event as { verdict?: string }).verdict === 'kindConflict',
+    isAlreadyMember: ({ event }) => (event as { verdict?: string }).verdict === 'alreadyMember',
+    isRoomFull: ({ event }) => (event as { verdict?: string }).verdict === 'full',
+    hasTooManyMultiRooms: ({ event }) => (event as { verdict?: string }).verdict === 'tooManyMultiRooms',
+    isNotMember: ({ event }) => (event as { verdict?: string }).verdict === 'notMember',
   },
   delays: {
     // Supplied by src from config drainTimeoutMs
@@ -69,17 +84,26 @@ export const supervisorMachine = setup({
   on: {
     'conn.join': [
       { guard: 'isRoomIdInvalid', actions: 'rejectInvalidRoomId' },
+      { actions: 'decideJoin' },
+    ],
+    'join.decided': [
+      { guard: 'isRequesterGone' },
       { guard: 'isKindConflict', actions: 'rejectKindConflict' },
       { guard: 'isAlreadyMember', actions: 'confirmExistingMembership' },
       { guard: 'isRoomFull', actions: 'rejectRoomFull' },
       { guard: 'hasTooManyMultiRooms', actions: 'rejectTooManyMultiRooms' },
-      { actions: ['notifyMemberJoined', 'addMember', 'confirmJoin'] },
+      { actions: ['notifyMemberJoined', 'subscribeToRoom', 'confirmJoin'] },
     ],
     'conn.leave': [
       { guard: 'isRoomIdInvalid', actions: 'rejectInvalidRoomId' },
-      { guard: 'isNotMember', actions: 'rejectNotMember' },
-      { actions: ['notifyMemberLeft', 'removeMember', 'confirmLeave'] },
+      { actions: 'decideLeave' },
     ],
+    'leave.decided': [
+      { guard: 'isRequesterGone' },
+      { guard: 'isNotMember', actions: 'rejectNotMember' },
+      { actions: ['notifyMemberLeft', 'unsubscribeFromRoom', 'confirmLeave'] },
+    ],
+    'membership.failed': { actions: 'rejectMembershipUnavailable' },
   },
   states: {
     accepting: {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { InspectionEvent } from 'xstate';
 import type { ServerCore } from './actors/core.js';
+import { LocalMembership } from './actors/membership.js';
 import { RoomRegistry } from './actors/rooms.js';
 import { createSupervisor } from './actors/supervisor.js';
 import type { Config } from './config/types.js';
@@ -73,7 +74,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   const inspection: Inspection | null = !options.inspect && config.inspect.enabled ? createInspection(config.inspect, logger) : null;
   const inspect = options.inspect ?? inspection?.inspect;
 
-  const supervisor = createSupervisor(core, {
+  const supervisor = createSupervisor(core, new LocalMembership(registry, stats), {
     stopListening: () => {
       if (wsListen) closeListenSocket(wsListen as never);
       wsListen = null;

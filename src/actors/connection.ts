@@ -18,6 +18,9 @@ import type { ServerCore } from './core.js';
 
 export type ConnectionActor = ActorRefFrom<typeof connectionMachine>;
 
+/** Longest call duration one session-metrics message may report (a week). */
+export const MAX_CALL_SECONDS = 7 * 24 * 3600;
+
 type Args = { context: ConnectionContext; event: ConnectionEvent };
 type WithMsg<T = Envelope> = { msg: T };
 
@@ -173,7 +176,8 @@ export function provideConnectionMachine(core: ServerCore, toSupervisor: (event:
       },
       recordCallMetrics: ({ event }: Args) => {
         const d = (msgOf(event).jsongle.description ?? {}) as { duration?: unknown; error?: unknown };
-        if (typeof d.duration === 'number' && Number.isFinite(d.duration) && d.duration >= 0) stats.callSeconds += d.duration;
+        // One call reports at most a week: a client cannot push the total to Infinity.
+        if (typeof d.duration === 'number' && d.duration >= 0 && d.duration <= MAX_CALL_SECONDS) stats.callSeconds += d.duration;
         if (d.error === 'ice-failed') stats.callsFailed++;
       },
       requestJoin: ({ context, event }: Args) => {

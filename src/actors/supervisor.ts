@@ -8,11 +8,12 @@ import { supervisorMachine, type SupervisorEvent } from '../../machines/supervis
 import { CloseCode, ErrorCode } from '../protocol/codes.js';
 import { isValidRoomId } from '../protocol/parse.js';
 import type { Envelope, Profile, RoomKind } from '../protocol/types.js';
-import { connTopic } from '../pubsub/topics.js';
+import { connTopic, roomTopicFactory } from '../pubsub/topics.js';
 import { endSocket, sendText } from '../transport/outbox.js';
 import type { Socket } from '../transport/socket-data.js';
 import { provideConnectionMachine, startConnectionActor, type ConnectionActor } from './connection.js';
 import type { ServerCore } from './core.js';
+import type { JoinVerdict, LeaveResult, Membership } from './membership.js';
 import type { Room } from './rooms.js';
 
 export type SupervisorActor = ActorRefFrom<typeof supervisorMachine>;
@@ -30,10 +31,17 @@ export interface SupervisorHooks {
 const DRAIN_BATCH = 2000;
 
 type Ev = { event: SupervisorEvent };
-type JoinEvent = Extract<SupervisorEvent, { type: 'conn.join' }>;
-type LeaveEvent = Extract<SupervisorEvent, { type: 'conn.leave' }>;
+type JoinEvent = Extract<SupervisorEvent, { type: 'conn.join' | 'join.decided' }>;
+type LeaveEvent = Extract<SupervisorEvent, { type: 'conn.leave' | 'leave.decided' }>;
+type Request = Extract<SupervisorEvent, { msg: unknown }>;
 
-export function createSupervisor(core: ServerCore, hooks: SupervisorHooks) {
+/** Calls back at once with a plain value, or when a promise settles: the local path never awaits. */
+function settle<T>(result: T | Promise<T>, onValue: (value: T) => void, onError: (err: unknown) => void): void {
+  if (result instanceof Promise) result.then(onValue, onError);
+  else onValue(result);
+}
+
+export function createSupervisor(core: ServerCore, membership: Membership, hooks: SupervisorHooks) {
   const { config, registry, sockets, stats, builder, pubsub, logger } = core;
   const actors = new Map<string, ConnectionActor>();
   let self: SupervisorActor | null = null;
@@ -50,7 +58,7 @@ export function createSupervisor(core: ServerCore, hooks: SupervisorHooks) {
     const ws = sockets.get(id);
     if (ws) sendText(ws, text, stats);
   };
-  const iqError = (event: JoinEvent | LeaveEvent, code: ErrorCode, arg?: string) => {
+  const iqError = (event: Request, code: ErrorCode, arg?: string) => {
     stats.countError(code);
     const j = event.msg.jsongle;
     replyTo(event.id, builder.iqError(event.id, j.query, j.transaction, code, arg));
@@ -79,14 +87,10 @@ export function createSupervisor(core: ServerCore, hooks: SupervisorHooks) {
     for (const m of room.members.values()) if (m.id !== exceptId) out.push(m.profile);
     return out;
   };
-  /** Leaving ends a call in progress in a P2P room (p2p_count must not keep a ghost call). */
-  const removeFromRoom = (rid: string, id: string): Room | undefined => {
-    const before = registry.get(rid);
-    if (before?.inCall) {
-      before.inCall = false;
-      stats.callsInProgress--;
-    }
-    return registry.remove(rid, id);
+  const topicOf = roomTopicFactory(config.multiRoomPrefix);
+  const membershipFailed = (id: string, msg: Envelope, err: unknown) => {
+    logger.error('membership authority failed', { connectionId: id, error: String((err as Error)?.message ?? err) });
+    self?.send({ type: 'membership.failed', id, msg });
   };
   const onConnectionError = (id: string) => (err: unknown) => {
     logger.error('connection actor failed', { connectionId: id, error: String((err as Error)?.stack ?? err) });
@@ -98,20 +102,8 @@ export function createSupervisor(core: ServerCore, hooks: SupervisorHooks) {
     delays: { drainTimeout: config.drainTimeoutMs },
     guards: {
       isRoomIdInvalid: ({ event }: Ev) => !isValidRoomId(ridOf(event), config.id),
-      isKindConflict: ({ event }: Ev) => {
-        const room = registry.get(ridOf(event) as string);
-        return room !== undefined && room.kind !== (event as JoinEvent).kind;
-      },
-      isAlreadyMember: ({ event }: Ev) => registry.isMember(ridOf(event) as string, (event as JoinEvent).id),
-      isRoomFull: ({ event }: Ev) => {
-        const room = registry.get(ridOf(event) as string);
-        return room !== undefined && room.members.size >= capacityOf(room.kind);
-      },
-      hasTooManyMultiRooms: ({ event }: Ev) => {
-        const e = event as JoinEvent;
-        return e.kind === 'muc' && registry.multiRoomCount(e.id) >= config.maxMultiRoomPerUser;
-      },
-      isNotMember: ({ event }: Ev) => !registry.isMember(ridOf(event) as string, (event as LeaveEvent).id),
+      // The requester disconnected while its join/leave was being decided: its departure was announced already.
+      isRequesterGone: ({ event }: Ev) => !actors.has((event as Request).id),
       hasNoConnections: () => actors.size === 0,
     },
     actions: {
@@ -142,7 +134,7 @@ export function createSupervisor(core: ServerCore, hooks: SupervisorHooks) {
       },
       releaseConnection: ({ event }: Ev) => {
         const { id } = event as { id: string };
-        for (const rid of [...registry.ridsOf(id)]) removeFromRoom(rid, id);
+        membership.leaveAll(id);
         const actor = actors.get(id);
         actors.delete(id);
         sockets.delete(id);
@@ -155,6 +147,26 @@ export function createSupervisor(core: ServerCore, hooks: SupervisorHooks) {
         iqError(event as JoinEvent, ErrorCode.RoomFull, (event as JoinEvent).kind === 'muc' ? 'multi room' : 'room'),
       rejectTooManyMultiRooms: ({ event }: Ev) => iqError(event as JoinEvent, ErrorCode.TooManyMultiRooms),
       rejectNotMember: ({ event }: Ev) => iqError(event as LeaveEvent, ErrorCode.NotInRoom, `Not member of room ${ridOf(event) as string}`),
+      rejectMembershipUnavailable: ({ event }: Ev) => iqError(event as Request, ErrorCode.MembershipUnavailable),
+      decideJoin: ({ event }: Ev) => {
+        const { id, kind, msg } = event as Extract<SupervisorEvent, { type: 'conn.join' }>;
+        const rid = ridOf(event) as string;
+        settle<JoinVerdict>(
+          membership.join({
+            connId: id, rid, kind, profile: profileOf(id), capacity: capacityOf(kind), maxMultiRooms: config.maxMultiRoomPerUser,
+          }),
+          (verdict) => self?.send({ type: 'join.decided', id, kind, msg, verdict }),
+          (err) => membershipFailed(id, msg, err),
+        );
+      },
+      decideLeave: ({ event }: Ev) => {
+        const { id, msg } = event as Extract<SupervisorEvent, { type: 'conn.leave' }>;
+        settle<LeaveResult>(
+          membership.leave(id, ridOf(event) as string),
+          ({ verdict, kind }) => self?.send({ type: 'leave.decided', id, msg, verdict, kind }),
+          (err) => membershipFailed(id, msg, err),
+        );
+      },
       confirmExistingMembership: ({ event }: Ev) => {
         const e = event as JoinEvent;
         const rid = ridOf(e) as string;
@@ -166,11 +178,10 @@ export function createSupervisor(core: ServerCore, hooks: SupervisorHooks) {
         const room = registry.get(ridOf(e) as string);
         if (room) notifyOthers(room, e.id, 'joined', profileOf(e.id));
       },
-      addMember: ({ event }: Ev) => {
+      subscribeToRoom: ({ event }: Ev) => {
         const e = event as JoinEvent;
-        const room = registry.add(ridOf(e) as string, e.kind, { id: e.id, profile: profileOf(e.id) });
         const ws = sockets.get(e.id);
-        if (ws) pubsub.subscribe(ws, room.topic);
+        if (ws) pubsub.subscribe(ws, topicOf(ridOf(e) as string, e.kind));
       },
       confirmJoin: ({ event }: Ev) => {
         const e = event as JoinEvent;
@@ -184,12 +195,11 @@ export function createSupervisor(core: ServerCore, hooks: SupervisorHooks) {
         const room = registry.get(ridOf(e) as string);
         if (room) notifyOthers(room, e.id, 'left', profileOf(e.id));
       },
-      removeMember: ({ event }: Ev) => {
-        const e = event as LeaveEvent;
+      unsubscribeFromRoom: ({ event }: Ev) => {
+        const e = event as Extract<SupervisorEvent, { type: 'leave.decided' }>;
         const rid = ridOf(e) as string;
-        const room = removeFromRoom(rid, e.id);
         const ws = sockets.get(e.id);
-        if (room && ws && !ws.getUserData().closed) pubsub.unsubscribe(ws, room.topic);
+        if (ws && e.kind && !ws.getUserData().closed) pubsub.unsubscribe(ws, topicOf(rid, e.kind));
         actors.get(e.id)?.send({ type: 'room.left', rid });
       },
       confirmLeave: ({ event }: Ev) => {
@@ -212,8 +222,7 @@ export function createSupervisor(core: ServerCore, hooks: SupervisorHooks) {
         for (const actor of actors.values()) actor.send({ type: 'ws.closed' });
         actors.clear();
         sockets.clear();
-        registry.clear();
-        stats.callsInProgress = 0;
+        membership.clear();
         for (const ws of remaining) if (!ws.getUserData().closed) ws.close();
       },
       notifyStopped: () => hooks.stopped(),

@@ -18,6 +18,7 @@ export const ErrorCode = {
   HelloTimeout: 408001,
   RateLimited: 429001,
   ShuttingDown: 503001,
+  MembershipUnavailable: 503002,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -36,6 +37,7 @@ export const ERROR_TEXT: Readonly<Record<ErrorCode, string>> = {
   408001: 'session-hello message was not received in time',
   429001: 'Rate limit exceeded: message dropped',
   503001: 'Server is shutting down',
+  503002: 'Rooms are temporarily unavailable, try again',
 };
 
 /** WebSocket close codes the server uses. */

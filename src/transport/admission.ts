@@ -1,17 +1,21 @@
 /**
  * Who may upgrade: pure, so every answer is testable without a socket.
- * Order: shutting down (503) → token (401) → origin (403) → capacity (503).
+ * Order: shutting down (503) → too many upgrades from this address (429) → token (401) → origin
+ * (403) → capacity (503). The address limit comes before the token check, so guessing the token
+ * costs an attacker the same budget as connecting.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 export type Admission =
   | { ok: true }
-  | { ok: false; status: 401 | 403 | 503; reason: 'draining' | 'unauthorized' | 'origin' | 'capacity'; message: string };
+  | { ok: false; status: 401 | 403 | 429 | 503; reason: 'draining' | 'rate' | 'unauthorized' | 'origin' | 'capacity'; message: string };
 
 export interface AdmissionRequest {
   token: string | null;
   /** Empty when the client sent no Origin header. */
   origin: string;
+  /** The client's address has used up its upgrade budget (UpgradeLimiter). */
+  rateLimited?: boolean;
 }
 
 export interface AdmissionState {
@@ -27,6 +31,7 @@ const OK: Admission = { ok: true };
 
 export function admit(req: AdmissionRequest, state: AdmissionState): Admission {
   if (!state.accepting) return { ok: false, status: 503, reason: 'draining', message: 'server is shutting down' };
+  if (req.rateLimited) return { ok: false, status: 429, reason: 'rate', message: 'too many connections from this address' };
   if (state.appToken !== '' && (req.token === null || !tokensEqual(req.token, state.appToken))) {
     return { ok: false, status: 401, reason: 'unauthorized', message: 'missing or wrong appToken' };
   }

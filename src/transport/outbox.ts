@@ -6,12 +6,16 @@ import type { Stats } from '../observability/stats.js';
 import type { Socket } from './socket-data.js';
 
 export function sendText(ws: Socket, text: string, stats: Stats): boolean {
-  if (ws.getUserData().closed) return false;
+  const d = ws.getUserData();
+  if (d.closed) return false;
   const status = ws.send(text, false, false);
   stats.framesSent++;
   stats.bytesSent += Buffer.byteLength(text);
   if (status === 2) {
+    // Over maxBackpressure: uWS drops the message and, with closeOnBackpressureLimit, closes
+    // the socket right after; a reader that fell this far behind is not kept half-informed.
     stats.backpressureDrops++;
+    d.sendRefused = true;
     return false;
   }
   return true;

@@ -17,6 +17,9 @@ export interface SocketData {
   /** Messages dropped by the rate limit in the current 10 s window (abuse → close 4429). */
   droppedInWindow: number;
   windowStartMs: number;
+  /** A send to this socket was refused for backpressure: uWS closes it (closeOnBackpressureLimit),
+   * and the close handler counts that close as a backpressure close. */
+  sendRefused: boolean;
 }
 
 export type Socket = WebSocket<SocketData>;

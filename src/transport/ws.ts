@@ -11,9 +11,11 @@ import { classify } from '../protocol/classify.js';
 import { CloseCode, ErrorCode } from '../protocol/codes.js';
 import { parseFrame } from '../protocol/parse.js';
 import { admit, parseAllowedOrigins } from './admission.js';
+import { serverCloseReason } from './close-reason.js';
 import { endSocket, sendText } from './outbox.js';
 import { isAbusive, takeToken } from './rate-limit.js';
 import type { Socket, SocketData } from './socket-data.js';
+import { DEFAULT_UPGRADE_LIMIT, UpgradeLimiter, type UpgradeLimitConfig } from './upgrade-limit.js';
 import { uWS } from './uws.js';
 
 export interface WebSocketDeps {
@@ -25,13 +27,21 @@ export interface WebSocketDeps {
   maxConnections: number;
 }
 
-const STATUS_TEXT = { 401: '401 Unauthorized', 403: '403 Forbidden', 503: '503 Service Unavailable' } as const;
+const STATUS_TEXT = { 401: '401 Unauthorized', 403: '403 Forbidden', 429: '429 Too Many Requests', 503: '503 Service Unavailable' } as const;
+
+/** TODO(lead): add the `upgradeLimit` group to the config schema; until then the defaults apply,
+ * and a config object that carries the group (tests build one) is honoured. */
+function upgradeLimitOf(config: object): UpgradeLimitConfig {
+  const given = (config as { upgradeLimit?: Partial<UpgradeLimitConfig> }).upgradeLimit;
+  return { ...DEFAULT_UPGRADE_LIMIT, ...given };
+}
 
 export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
   const { core, toSupervisor } = deps;
   const { config, stats, builder, logger } = core;
   const allowedOrigins = parseAllowedOrigins(config.corsPolicyOrigin);
   const { messagesPerSecond, burst } = config.rateLimit;
+  const upgradeLimiter = new UpgradeLimiter(upgradeLimitOf(config));
 
   app.ws<SocketData>('/*', {
     compression: uWS.DISABLED,
@@ -39,8 +49,10 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
     idleTimeout: config.idleTimeoutSec,
     sendPingsAutomatically: true,
     maxBackpressure: config.maxBackpressureBytes,
-    // A reader that cannot keep up is closed rather than buffered for without bound (its rooms see `left`).
-    closeOnBackpressureLimit: true as unknown as number, // typed number in 20.30.0, read as a boolean
+    // A reader that cannot keep up is closed rather than buffered for without bound (its rooms see
+    // `left`): it would otherwise miss relays silently (publish skips a receiver over the limit).
+    // Typed number in 20.30.0's d.ts; test/hardening/backpressure.test.ts shows `true` closes it.
+    closeOnBackpressureLimit: true as unknown as number,
 
     upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t) {
       // HttpRequest lives on the stack: copy what we need before anything else.
@@ -50,8 +62,9 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
       const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+      const now = Date.now();
       const verdict = admit(
-        { token: new URLSearchParams(query).get('appToken'), origin },
+        { token: new URLSearchParams(query).get('appToken'), origin, rateLimited: !upgradeLimiter.allow(ip, now) },
         {
           accepting: deps.isAccepting(),
           appToken: config.appToken,
@@ -62,16 +75,18 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       );
       if (!verdict.ok) {
         stats.countRejectedUpgrade(verdict.reason);
-        logger.info('upgrade refused', { ip, reason: verdict.reason, status: verdict.status });
-        res.writeStatus(STATUS_TEXT[verdict.status])
-          .writeHeader('Content-Type', 'application/json')
-          .end(JSON.stringify({ error: verdict.message, status: verdict.status }));
+        // A flood of upgrades from one address must not become a flood of log lines: those are
+        // counted (jsongle_rejected_upgrades_total{reason="rate"}) and logged at debug only.
+        if (verdict.reason !== 'rate') logger.info('upgrade refused', { ip, reason: verdict.reason, status: verdict.status });
+        else if (logger.isDebugEnabled()) logger.debug('upgrade refused', { ip, reason: verdict.reason, status: verdict.status });
+        res.writeStatus(STATUS_TEXT[verdict.status]).writeHeader('Content-Type', 'application/json');
+        if (verdict.status === 429) res.writeHeader('Retry-After', String(upgradeLimiter.retryAfterSec));
+        res.end(JSON.stringify({ error: verdict.message, status: verdict.status }));
         return;
       }
-      const now = Date.now();
       const data: SocketData = {
         id: randomUUID(), ip, closed: false, actor: null,
-        tokens: burst, lastRefillMs: now, droppedInWindow: 0, windowStartMs: now,
+        tokens: burst, lastRefillMs: now, droppedInWindow: 0, windowStartMs: now, sendRefused: false,
       };
       res.upgrade(data, key, protocol, extensions, context);
     },
@@ -102,10 +117,14 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       actor.send(typeof msg === 'number' ? { type: 'client.malformed', code: msg } : classify(msg));
     },
 
-    close(ws: Socket, code: number) {
+    close(ws: Socket, code: number, message: ArrayBuffer) {
       const d = ws.getUserData();
       d.closed = true;
-      if (logger.isDebugEnabled()) logger.debug('connection closed', { connectionId: d.id, code });
+      // uWS's own closes (frame too large, invalid UTF-8, idle, backpressure) are counted here:
+      // nothing else in the server sees them happen.
+      const reason = serverCloseReason(code, message, d.sendRefused);
+      if (reason !== null) stats.countServerClose(reason);
+      if (logger.isDebugEnabled()) logger.debug('connection closed', { connectionId: d.id, code, reason });
       toSupervisor({ type: 'ws.closed', id: d.id });
     },
   });
