@@ -89,6 +89,19 @@ export const configSchema = {
       format: 'positiveInt', default: 500, env: 'rateLimit_burst',
     },
   },
+  upgradeLimit: {
+    perAddress: {
+      doc: 'New WebSocket connections one remote address may open per window (a burst gets HTTP 429). 0 disables.',
+      format: 'nat', default: 100, env: 'upgradeLimit_perAddress',
+    },
+    windowSec: {
+      doc: 'Window of the per-address connection limit, in seconds.', format: 'positiveInt', default: 10, env: 'upgradeLimit_windowSec',
+    },
+    exemptLoopback: {
+      doc: 'Do not limit loopback peers (a local reverse proxy makes every client look like 127.0.0.1).',
+      format: Boolean, default: true, env: 'upgradeLimit_exemptLoopback',
+    },
+  },
   logDefaultLevel: {
     doc: 'Log level of every transport at start.', format: LOG_LEVELS as unknown as string[], default: 'info',
     env: 'logDefaultLevel', arg: 'logDefaultLevel',

@@ -22,6 +22,7 @@ export interface Config {
   readonly maxBackpressureBytes: number;
   readonly drainTimeoutMs: number;
   readonly rateLimit: { readonly messagesPerSecond: number; readonly burst: number };
+  readonly upgradeLimit: { readonly perAddress: number; readonly windowSec: number; readonly exemptLoopback: boolean };
   readonly logDefaultLevel: LogLevel;
   readonly logPath: string;
   readonly logFilesNumber: number;
@@ -32,7 +33,8 @@ export interface Config {
 }
 
 /** Partial config for tests and embedding: nested groups may be given in part. */
-export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit'>> & {
   rateLimit?: Partial<Config['rateLimit']>;
+  upgradeLimit?: Partial<Config['upgradeLimit']>;
   inspect?: Partial<Config['inspect']>;
 };

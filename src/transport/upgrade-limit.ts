@@ -18,7 +18,7 @@ export interface UpgradeLimitConfig {
   exemptLoopback: boolean;
 }
 
-/** TODO(lead): wire to config keys upgradeLimit.perAddress / windowSec / exemptLoopback. */
+/** The defaults of config upgradeLimit.perAddress / windowSec / exemptLoopback (src/config/schema.ts). */
 export const DEFAULT_UPGRADE_LIMIT: UpgradeLimitConfig = { perAddress: 100, windowSec: 10, exemptLoopback: true };
 
 interface Bucket {

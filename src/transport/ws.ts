@@ -29,11 +29,9 @@ export interface WebSocketDeps {
 
 const STATUS_TEXT = { 401: '401 Unauthorized', 403: '403 Forbidden', 429: '429 Too Many Requests', 503: '503 Service Unavailable' } as const;
 
-/** TODO(lead): add the `upgradeLimit` group to the config schema; until then the defaults apply,
- * and a config object that carries the group (tests build one) is honoured. */
-function upgradeLimitOf(config: object): UpgradeLimitConfig {
-  const given = (config as { upgradeLimit?: Partial<UpgradeLimitConfig> }).upgradeLimit;
-  return { ...DEFAULT_UPGRADE_LIMIT, ...given };
+/** config.upgradeLimit, with the defaults for a config object built without the group (embedding). */
+function upgradeLimitOf(config: { upgradeLimit?: Partial<UpgradeLimitConfig> }): UpgradeLimitConfig {
+  return { ...DEFAULT_UPGRADE_LIMIT, ...config.upgradeLimit };
 }
 
 export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
