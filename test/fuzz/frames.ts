@@ -27,6 +27,9 @@ export interface LaneContext {
   maxBytes: number;
   /** Rids shared with nobody but meaningful to JavaScript objects (only one lane per batch gets them). */
   prototypeRids: boolean;
+  /** The lane fuzzes the state before hello: its hello answers mostly carry a wrong transaction,
+   * so it stays unhelloed for a while. */
+  preHello: boolean;
 }
 
 export type FuzzFrame = { binary: false; text: string; kind: string } | { binary: true; bytes: Uint8Array; kind: string };
@@ -88,10 +91,14 @@ function templateArb(ctx: LaneContext): fc.Arbitrary<Record<string, unknown>> {
   const env = (to: unknown, jsongle: Record<string, unknown>, id: unknown, from: unknown) => ({ id, from, to, jsongle });
   const tx = fc.oneof(fc.uuid(), unicode);
   const description = fc.dictionary(fc.oneof(fc.constantFrom('sdp', 'candidate', 'text', 'sent', 'relayed', 'reason', 'tried'), unicode), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
+  const helloTx = fc.oneof(
+    { weight: 1, arbitrary: fc.constant(ctx.helloTransaction) },
+    { weight: ctx.preHello ? 40 : 1, arbitrary: fc.oneof(fc.uuid(), fc.constant(ctx.helloTransaction.toUpperCase()), fc.constant(`${ctx.helloTransaction} `)) },
+  );
   const hello = fc.record({
-    uid: fc.oneof(fc.constantFrom('alice', 'bob'), unicode), dn: fc.option(fc.oneof(graphemes, unicode), { nil: undefined }),
-  }).map(({ uid, dn }) => ({
-    action: 'iq-result', query: 'session-hello', transaction: ctx.helloTransaction,
+    uid: fc.oneof(fc.constantFrom('alice', 'bob'), unicode), dn: fc.option(fc.oneof(graphemes, unicode), { nil: undefined }), transaction: helloTx,
+  }).map(({ uid, dn, transaction }) => ({
+    action: 'iq-result', query: 'session-hello', transaction,
     description: dn === undefined ? { uid } : { uid, dn },
   }));
   const join = fc.tuple(fc.constantFrom('session-join', 'muc-join'), tx, ridArb(ctx))
@@ -149,7 +156,7 @@ function objectsOf(root: Record<string, unknown>): Array<Record<string, unknown>
   return [root, ...slots(root).map(([p, k]) => (p as Record<string | number, unknown>)[k]).filter((v): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v))];
 }
 
-function mutate(msg: Record<string, unknown>, muts: Mutation[], ctx: LaneContext, rid: unknown, from: unknown): Record<string, unknown> {
+function mutate(msg: Record<string, unknown>, muts: Mutation[], rid: unknown, from: unknown): Record<string, unknown> {
   for (const m of muts) {
     const all = slots(msg);
     if (m.op === 'to') { msg.to = rid; continue; }
@@ -169,7 +176,6 @@ function mutate(msg: Record<string, unknown>, muts: Mutation[], ctx: LaneContext
       (parent as Record<string | number, unknown>)[key] = m.value;
     }
   }
-  void ctx;
   return msg;
 }
 
@@ -215,7 +221,7 @@ export function frameArb(ctx: LaneContext): fc.Arbitrary<FuzzFrame> {
   const text = (kind: string) => (t: string): FuzzFrame => ({ binary: false, text: fit(t, ctx.maxBytes), kind });
 
   const mutated = fc.tuple(templateArb(ctx), fc.array(mutationArb(ctx), { minLength: 0, maxLength: 3 }), ridArb(ctx), idArb(ctx), depth, fc.boolean())
-    .map(([msg, muts, rid, from, d, objects]) => text(muts.length === 0 ? 'valid' : 'mutated')(encode(confine(mutate(msg, muts, ctx, rid, from), ctx, pool), d, objects)));
+    .map(([msg, muts, rid, from, d, objects]) => text(muts.length === 0 ? 'valid' : 'mutated')(encode(confine(mutate(msg, muts, rid, from), ctx, pool), d, objects)));
   const randomJson = fc.jsonValue({ maxDepth: 4 }).map((v) => text('json')(JSON.stringify(v)));
   const randomEnvelope = fc.tuple(
     fc.dictionary(fc.oneof(unicode, fc.constantFrom('id', 'from', 'to', ...DANGEROUS_KEYS)), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),

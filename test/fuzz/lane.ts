@@ -168,6 +168,7 @@ export async function runLane(job: LaneJob): Promise<LaneResult> {
   const ctx: LaneContext = {
     serverId: job.serverId, selfId: fId, peerId: pInfo.id, helloTransaction, pairRid, laneTag,
     fullRid: job.fullRid, otherIds: job.otherIds, maxBytes: job.maxBytes, prototypeRids: job.lane === 0,
+    preHello: !job.helloFirst,
   };
   // Generated a chunk at a time, just ahead of sending, so generation overlaps the server's work;
   // each chunk has its own seed derived from the lane's, so a run is reproducible.
@@ -226,7 +227,7 @@ export async function runLane(job: LaneJob): Promise<LaneResult> {
       }
       const outcome = fr.binary ? model.predict({ binary: true }) : model.predict({ binary: false, value, parsed });
       result.outcomes[outcome.t === 'error' ? String(outcome.code) : outcome.t] = (result.outcomes[outcome.t === 'error' ? String(outcome.code) : outcome.t] ?? 0) + 1;
-      let problem = checkWindow(window, outcome, value as Msg, { serverId: job.serverId, fId, peerProfile: { uid: peerUid }, model, pairRid });
+      const problem = checkWindow(window, outcome, value as Msg, { serverId: job.serverId, fId, peerProfile: { uid: peerUid }, model, pairRid });
       if (problem && !fr.binary && nestingDepth(text) > MAX_NESTING && isNestingRefusal(window)) {
         // Too deep to relay: refused as a whole, nothing happened (and the connection lives on).
         result.outcomes.refusedDeep = (result.outcomes.refusedDeep ?? 0) + 1;
@@ -253,7 +254,8 @@ export async function runLane(job: LaneJob): Promise<LaneResult> {
     fail(Math.min(result.frames, job.frames - 1), `lane stopped: ${(err as Error).message}`);
   }
 
-  // P's side: every relay and membership event, each in its own order.
+  // P's side: every relay and membership event, in the order of the frames that caused them
+  // (uWS keeps publish order per subscriber across the conn/ and room/ topics).
   if (result.failures.length === 0) {
     for (const exp of pExpected) {
       let m: Msg;
@@ -391,4 +393,3 @@ function checkMemberEvent(m: Msg, event: string, member: unknown, rid: string, p
     jsonEqual(j.description, { member, rid }) ? null : `expected session-event ${event} about the fuzzed connection`;
 }
 
-export type { FuzzFrame };

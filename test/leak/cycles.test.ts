@@ -5,12 +5,14 @@
  * topic used, the business gauges (GET /stats) and the heap after GC are back where they started.
  *
  * Bounded in count (LEAK_CYCLES) and in time (LEAK_MAX_SECONDS, default 150: no new pair starts
- * after it, and the figures say how many ran). LEAK_CONCURRENCY pairs run at once (default 100).
+ * after it, and the figures say how many ran). LEAK_CONCURRENCY pairs run at once (default 100),
+ * from a worker thread (pairs-worker.ts) so the clients neither share the server's event loop
+ * nor add to its heap figures.
  */
 import { expect } from 'chai';
+import { Worker } from 'node:worker_threads';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { Worker } from 'node:worker_threads';
 import type { CycleTopics } from './cycles.js';
 import type { PairsJob, PairsResult } from './pairs-worker.js';
 import { settledHeapUsed } from './gc.js';
