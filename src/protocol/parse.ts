@@ -10,19 +10,21 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 /** Deepest nesting accepted. JSON.stringify (needed to relay) overflows its stack at a few thousand
  * levels, which fit in an 8 KB frame; real JSONgle messages nest fewer than 10. */
 export const MAX_NESTING = 64;
-/** A frame this short cannot nest deeper than MAX_NESTING, so the scan is skipped on the hot path
- * (transport-info frames are ~300 bytes); SDP-sized frames pay a byte loop of a few µs. */
-const SCAN_FROM_BYTES = MAX_NESTING * 2;
+/** A frame of at most this many bytes nests at most 512 levels, far from where JSON.stringify
+ * overflows, so the check is skipped on the hot path (transport-info frames are ~300 bytes). Larger
+ * frames (SDP offers) are walked after parsing: the walk costs per value, not per byte, and an SDP
+ * message holds a dozen values. */
+const CHECK_NESTING_FROM_BYTES = 1024;
 
 export function parseFrame(frame: ArrayBuffer, isBinary: boolean): Envelope | typeof ErrorCode.NotJsonObject | typeof ErrorCode.NoJsongle {
   if (isBinary) return ErrorCode.NotJsonObject;
-  if (frame.byteLength > SCAN_FROM_BYTES && nestingExceeds(new Uint8Array(frame), MAX_NESTING)) return ErrorCode.NotJsonObject;
   let value: unknown;
   try {
     value = JSON.parse(decoder.decode(frame));
   } catch {
     return ErrorCode.NotJsonObject;
   }
+  if (frame.byteLength > CHECK_NESTING_FROM_BYTES && nestedDeeperThan(value, MAX_NESTING)) return ErrorCode.NotJsonObject;
   return checkEnvelope(value);
 }
 
@@ -42,22 +44,16 @@ export function isValidRoomId(rid: unknown, serverId: string): rid is string {
   return typeof rid === 'string' && rid.length > 0 && rid.length <= 256 && rid !== serverId;
 }
 
-/** True when brackets outside strings nest deeper than `max`. Works on bytes: no decode, no allocation. */
-export function nestingExceeds(bytes: Uint8Array, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i];
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
-    } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return true;
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-    }
+/** True when objects/arrays in `value` nest deeper than `max` (stops as soon as it knows). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (max === 0) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (nestedDeeperThan(value[i], max - 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (nestedDeeperThan((value as Record<string, unknown>)[key], max - 1)) return true;
   }
   return false;
 }
