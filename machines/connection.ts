@@ -43,6 +43,7 @@ export type ConnectionEvent =
   | { type: 'client.malformed'; code: number }
   | { type: 'room.joined'; rid: string; kind: RoomKind }
   | { type: 'room.left'; rid: string }
+  | { type: 'hello.timeout' }
   | { type: 'server.drain' }
   | { type: 'ws.closed' };
 
@@ -55,6 +56,8 @@ export const connectionMachine = setup({
   actions: {
     // I/O — supplied by src/actors/connection.ts
     sendHelloRequest: () => {},
+    startHelloClock: () => {},
+    stopHelloClock: () => {},
     acknowledgeHello: () => {},
     rejectHello: () => {},
     rejectSecondHello: () => {},
@@ -122,10 +125,6 @@ export const connectionMachine = setup({
       return rids.length === 1 && rids[0] === rid;
     },
   },
-  delays: {
-    // Supplied by src from config helloTimeoutMs
-    helloTimeout: 10000,
-  },
 }).createMachine({
   id: 'connection',
   context: ({ input }) => ({
@@ -143,11 +142,11 @@ export const connectionMachine = setup({
   states: {
     connected: {
       description: 'The server sent iq-get session-hello and waits for the iq-result answer.',
-      entry: 'sendHelloRequest',
-      after: {
-        helloTimeout: { target: 'closing', actions: ['replyHelloTimeout', 'closeForHelloTimeout'] },
-      },
+      // One shared hello clock (src) sends hello.timeout after helloTimeoutMs: no timer per actor.
+      entry: ['sendHelloRequest', 'startHelloClock'],
+      exit: 'stopHelloClock',
       on: {
+        'hello.timeout': { target: 'closing', actions: ['replyHelloTimeout', 'closeForHelloTimeout'] },
         'client.hello': [
           { guard: 'isHelloValid', target: 'helloed', actions: ['assignProfile', 'acknowledgeHello'] },
           { actions: 'rejectHello' },

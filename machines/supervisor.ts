@@ -2,8 +2,9 @@
  * The server's lifecycle and the single authority over room membership:
  * accepting ⇄ draining → stopped.
  *
- * Connection actors are created by the named action `spawnConnection` (createActor, refs kept in
- * a Map owned by src/actors/supervisor.ts) rather than spawnChild, whose children map is copied on
+ * Connection actors are created by the named action `spawnConnection` (createActor with this actor
+ * as parent, so they share its actor system; refs kept in a Map owned by src/actors/supervisor.ts)
+ * rather than spawnChild, whose children map is copied on
  * every spawn (~150 spawns/s at 10k connections measured here). Joins and leaves come here and are
  * decided by the membership authority (decideJoin / decideLeave: at once in one process, atomically
  * in a shared store across processes), so two joins racing for the last seat cannot both win; the
@@ -61,6 +62,7 @@ export const supervisorMachine = setup({
     drainConnections: () => {},
     closeRemainingConnections: () => {},
     notifyStopped: () => {},
+    closeFailedConnection: () => {},
   },
   guards: {
     // Supplied by src
@@ -104,6 +106,8 @@ export const supervisorMachine = setup({
       { actions: ['notifyMemberLeft', 'unsubscribeFromRoom', 'confirmLeave'] },
     ],
     'membership.failed': { actions: 'rejectMembershipUnavailable' },
+    // A connection actor failed (a bug in an action): close its socket; the supervisor itself goes on.
+    'xstate.error.actor.*': { actions: 'closeFailedConnection' },
   },
   states: {
     accepting: {

@@ -3,11 +3,16 @@
  * Precedence: defaults < config file < environment variables (same names) < command line.
  * SIGTERM/SIGINT drain gracefully and exit 0; a second signal at least 1 s after the first exits
  * at once (npm forwards the same SIGTERM again right away, which must not count as the operator's second).
+ * --workers N (cluster.workers): a primary process starts N server processes sharing wsPort
+ * (src/cluster/launcher.ts); it needs cluster.engine "redis".
  */
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { clusterConfigProblems } from './cluster/config-check.js';
+import { runPrimary, workerIndex, workerOverrides } from './cluster/launcher.js';
 import { ConfigError, loadConfig } from './config/load.js';
+import type { Config, ConfigOverrides } from './config/types.js';
 import { createServer } from './server.js';
 import { StartupError } from './transport/uws.js';
 
@@ -24,10 +29,24 @@ function configFileFromArgv(argv: string[]): string | undefined {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  let config;
+  let config: Config;
   try {
     // --inspect is a shorthand for inspect.enabled=true.
-    config = loadConfig({ file: configFileFromArgv(argv), argv, overrides: argv.includes('--inspect') ? { inspect: { enabled: true } } : undefined });
+    const overrides: ConfigOverrides | undefined = argv.includes('--inspect') ? { inspect: { enabled: true } } : undefined;
+    const file = configFileFromArgv(argv);
+    config = loadConfig({ file, argv, overrides });
+    const problems = clusterConfigProblems(config);
+    if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+    const index = workerIndex();
+    if (config.cluster.workers > 1 && index === null) {
+      runPrimary(config.cluster.workers);
+      return;
+    }
+    // A worker: the same settings, with its own node id, monitoring port and log folder.
+    if (index !== null) {
+      const own = workerOverrides(config, index);
+      config = loadConfig({ file, argv, overrides: { ...overrides, ...own, cluster: own.cluster } });
+    }
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`jsongle-server: ${err.message}\n`);

@@ -5,9 +5,12 @@
 import { readFileSync } from 'node:fs';
 import type { InspectionEvent } from 'xstate';
 import type { ServerCore } from './actors/core.js';
-import { LocalMembership } from './actors/membership.js';
+import { LocalMembership, type Membership } from './actors/membership.js';
 import { RoomRegistry } from './actors/rooms.js';
 import { createSupervisor } from './actors/supervisor.js';
+import { clusterConfigProblems } from './cluster/config-check.js';
+import { listenShared } from './cluster/listen.js';
+import { RedisCluster, type ClusterStatus } from './cluster/redis-cluster.js';
 import type { Config } from './config/types.js';
 import type { MonitoringContext } from './http/context.js';
 import { registerMonitoringRoutes } from './http/router.js';
@@ -18,7 +21,7 @@ import { MessageBuilder } from './protocol/build.js';
 import { LocalPubSub } from './pubsub/local.js';
 import { roomTopicFactory } from './pubsub/topics.js';
 import type { Socket, SocketData } from './transport/socket-data.js';
-import { assertNativeUws, closeListenSocket, createApp, listen, localPort, openFileLimit } from './transport/uws.js';
+import { assertNativeUws, closeListenSocket, createApp, listen, localPort, openFileLimit, StartupError } from './transport/uws.js';
 import { attachWebSocket } from './transport/ws.js';
 import { PACKAGE } from './version.js';
 
@@ -38,6 +41,8 @@ export interface ServerHandle {
   /** Live sizes for leak checks: nothing may linger after a connection goes. */
   inspectState(): { connections: number; actors: number; rooms: number; memberIndex: number; lifecycle: string };
   numSubscribers(topic: string): number;
+  /** The Redis engine's state (null with the local engine): /tests and the metrics report it. */
+  cluster(): ClusterStatus | null;
 }
 
 /** File descriptors kept free for listen sockets, log files, HTTP clients and the inspector. */
@@ -57,11 +62,18 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     roomRemoved: (room) => { stats.roomSeconds += (Date.now() - room.createdAt) / 1000; },
   });
   const sockets = new Map<string, Socket>();
+  // cluster.engine: "local" keeps everything in this process; "redis" spans processes and hosts.
+  const problems = config.cluster ? clusterConfigProblems(config) : [];
+  if (problems.length > 0) throw new StartupError(`invalid cluster configuration: ${problems.join('; ')}`);
+  const cluster = config.cluster?.engine === 'redis' ? new RedisCluster(config, logger, registry, wsApp) : null;
   const core: ServerCore = {
     config, logger, stats, registry, sockets,
     builder: new MessageBuilder({ id: config.id, version: PACKAGE.version, info: config.info }),
-    pubsub: new LocalPubSub<SocketData>(wsApp),
+    pubsub: cluster ? cluster.pubsub : new LocalPubSub<SocketData>(wsApp),
   };
+  const membership: Membership = cluster ? cluster.attach(core) : new LocalMembership(registry, stats);
+  // Workers of one host share wsPort (SO_REUSEPORT); a single process holds it exclusively.
+  const listenWs = (config.cluster?.workers ?? 1) > 1 ? listenShared : listen;
 
   let wsListen: ReturnType<typeof closeListenSocket> | unknown = null;
   let restListen: unknown = null;
@@ -74,7 +86,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   const inspection: Inspection | null = !options.inspect && config.inspect.enabled ? createInspection(config.inspect, logger) : null;
   const inspect = options.inspect ?? inspection?.inspect;
 
-  const supervisor = createSupervisor(core, new LocalMembership(registry, stats), {
+  const supervisor = createSupervisor(core, membership, {
     stopListening: () => {
       if (wsListen) closeListenSocket(wsListen as never);
       wsListen = null;
@@ -115,6 +127,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
       return { p2p, muc };
     },
     lifecycle: supervisor.lifecycle,
+    cluster: () => cluster?.status() ?? null,
   };
   registerMonitoringRoutes(restApp, monitoring);
 
@@ -125,13 +138,21 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     config, stats, logger,
     start() {
       starting ??= (async () => {
+        // Redis first: a client let in before the node is synchronised would get 503002 for its joins.
+        await cluster?.start();
         supervisor.start();
-        wsListen = await listen(wsApp, config.wsHost, config.wsPort);
+        try {
+          wsListen = await listenWs(wsApp, config.wsHost, config.wsPort);
+        } catch (err) {
+          await cluster?.stop();
+          throw err;
+        }
         wsPort = localPort(wsListen as never);
         try {
           restListen = await listen(restApp, config.restHost, config.restPort);
         } catch (err) {
           closeListenSocket(wsListen as never);
+          await cluster?.stop();
           throw err;
         }
         restPort = localPort(restListen as never);
@@ -139,7 +160,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         logger.info('listening', {
           ws: `${tls ? 'wss' : 'ws'}://${config.wsHost}:${wsPort}/`,
           rest: `${tls ? 'https' : 'http'}://${config.restHost}:${restPort}/`,
-          version: PACKAGE.version, maxConnections,
+          version: PACKAGE.version, maxConnections, ...(cluster ? { node: cluster.nodeId } : {}),
         });
         return { wsPort, restPort };
       })();
@@ -160,6 +181,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         wsListen = null;
         if (restListen) closeListenSocket(restListen as never);
         restListen = null;
+        // After the drain: the leaves of every closed connection are in Redis before this node leaves it.
+        await cluster?.stop();
         inspection?.stop();
         logger.info('stopped');
         await logger.close();
@@ -174,5 +197,6 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
       lifecycle: supervisor.lifecycle(),
     }),
     numSubscribers: (topic) => wsApp.numSubscribers(topic),
+    cluster: () => cluster?.status() ?? null,
   };
 }

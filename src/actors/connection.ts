@@ -3,7 +3,7 @@
  * relays are published on the room's topic (the publisher excluded by uWS); joins and leaves are
  * forwarded to the supervisor, the single authority over membership.
  */
-import { createActor, type ActorRefFrom, type InspectionEvent } from 'xstate';
+import { createActor, type ActorRefFrom, type AnyActorRef } from 'xstate';
 import { connectionMachine, type ConnectionContext, type ConnectionEvent } from '../../machines/connection.js';
 import type { SupervisorEvent } from '../../machines/supervisor.js';
 import { CALL_ACTIONS, MESSAGE_ACTIONS } from '../protocol/actions.js';
@@ -15,6 +15,7 @@ import { connTopic } from '../pubsub/topics.js';
 import { endSocket, sendText } from '../transport/outbox.js';
 import type { Socket } from '../transport/socket-data.js';
 import type { ServerCore } from './core.js';
+import type { HelloClock } from './hello-clock.js';
 
 export type ConnectionActor = ActorRefFrom<typeof connectionMachine>;
 
@@ -24,8 +25,8 @@ export const MAX_CALL_SECONDS = 7 * 24 * 3600;
 type Args = { context: ConnectionContext; event: ConnectionEvent };
 type WithMsg<T = Envelope> = { msg: T };
 
-export function provideConnectionMachine(core: ServerCore, toSupervisor: (event: SupervisorEvent) => void) {
-  const { builder, stats, registry, pubsub, sockets, config } = core;
+export function provideConnectionMachine(core: ServerCore, toSupervisor: (event: SupervisorEvent) => void, helloClock: HelloClock) {
+  const { builder, stats, registry, pubsub, sockets } = core;
 
   const socketOf = (id: string): Socket | undefined => sockets.get(id);
   const reply = (context: ConnectionContext, text: string): void => {
@@ -65,11 +66,10 @@ export function provideConnectionMachine(core: ServerCore, toSupervisor: (event:
       isMessageWithNobodyToReach: ({ event }: Args) =>
         MESSAGE_ACTIONS.has(msgOf(event).jsongle.action) && nobodyElseInP2P(event),
     },
-    delays: {
-      helloTimeout: config.helloTimeoutMs,
-    },
     actions: {
       sendHelloRequest: ({ context }: Args) => reply(context, builder.helloRequest(context.id, context.helloTransaction)),
+      startHelloClock: ({ context }: Args) => helloClock.add(context.id),
+      stopHelloClock: ({ context }: Args) => helloClock.remove(context.id),
       acknowledgeHello: ({ context, event }: Args) =>
         reply(context, builder.ack(context.id, msgOf(event).jsongle.transaction, 'success')),
       rejectHello: ({ context, event }: Args) => {
@@ -197,15 +197,23 @@ export function provideConnectionMachine(core: ServerCore, toSupervisor: (event:
 
 export type ProvidedConnectionMachine = ReturnType<typeof provideConnectionMachine>;
 
+/**
+ * Creates and starts a connection actor in the supervisor's actor system (`parent`): no system of
+ * its own per connection, and a failure reaches the supervisor as `xstate.error.actor.<id>`
+ * instead of being rethrown (which would take the process down). It is never stopped from outside:
+ * `ws.closed` takes it to its final state and it stops itself.
+ *
+ * Every connection actor has the same id, `connection`: XState caches transitions per event type,
+ * and the done/error events a child sends its parent are typed by the child's id, so a distinct id
+ * per connection would add one cache entry per connection ever opened (measured: ~140 B each,
+ * never freed). The connection id is in the context, which is what the inspector shows.
+ */
 export function startConnectionActor(
   machine: ProvidedConnectionMachine,
   input: { id: string; helloTransaction: string },
-  inspect: ((event: InspectionEvent) => void) | undefined,
-  onError: (err: unknown) => void,
+  parent: AnyActorRef,
 ): ConnectionActor {
-  const actor = createActor(machine, inspect ? { input, inspect } : { input });
-  // Without an error observer XState rethrows asynchronously and would take the process down.
-  actor.subscribe({ error: onError });
+  const actor = createActor(machine, { id: 'connection', input, parent });
   actor.start();
   return actor;
 }

@@ -8,6 +8,8 @@ import type { Profile, RoomKind } from '../protocol/types.js';
 export interface Member {
   readonly id: string;
   readonly profile: Profile;
+  /** The cluster node holding this member when it is not this process (Redis engine); absent: here. */
+  readonly node?: string;
 }
 
 export interface Room {
@@ -17,6 +19,8 @@ export interface Room {
   readonly members: Map<string, Member>;
   /** The uWS topic this room's relays are published on. */
   readonly topic: string;
+  /** Members held by other processes (Redis engine's mirror): relays go to Redis only when > 0. */
+  remoteMembers: number;
   /** A call was accepted and not yet terminated (P2P rooms): drives p2p_count. */
   inCall: boolean;
   readonly createdAt: number;
@@ -60,10 +64,13 @@ export class RoomRegistry {
   add(rid: string, kind: RoomKind, member: Member, now = Date.now()): Room {
     let room = this.rooms.get(rid);
     if (!room) {
-      room = { rid, kind, members: new Map(), topic: this.topicOf(rid, kind), inCall: false, createdAt: now };
+      room = { rid, kind, members: new Map(), topic: this.topicOf(rid, kind), remoteMembers: 0, inCall: false, createdAt: now };
       this.rooms.set(rid, room);
       this.events.roomCreated?.(room);
     }
+    const before = room.members.get(member.id);
+    if (before?.node !== undefined) room.remoteMembers--;
+    if (member.node !== undefined) room.remoteMembers++;
     room.members.set(member.id, member);
     let rids = this.roomsOf.get(member.id);
     if (!rids) this.roomsOf.set(member.id, (rids = new Set()));
@@ -74,7 +81,10 @@ export class RoomRegistry {
   /** Removes a member; an emptied room is gone. Returns the room as it was, or undefined. */
   remove(rid: string, connId: string): Room | undefined {
     const room = this.rooms.get(rid);
-    if (!room || !room.members.delete(connId)) return undefined;
+    const member = room?.members.get(connId);
+    if (!room || !member) return undefined;
+    room.members.delete(connId);
+    if (member.node !== undefined) room.remoteMembers--;
     const rids = this.roomsOf.get(connId);
     if (rids) {
       rids.delete(rid);

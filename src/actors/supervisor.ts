@@ -13,6 +13,7 @@ import { endSocket, sendText } from '../transport/outbox.js';
 import type { Socket } from '../transport/socket-data.js';
 import { provideConnectionMachine, startConnectionActor, type ConnectionActor } from './connection.js';
 import type { ServerCore } from './core.js';
+import { HelloClock } from './hello-clock.js';
 import type { JoinVerdict, LeaveResult, Membership } from './membership.js';
 import type { Room } from './rooms.js';
 
@@ -46,7 +47,8 @@ export function createSupervisor(core: ServerCore, membership: Membership, hooks
   const actors = new Map<string, ConnectionActor>();
   let self: SupervisorActor | null = null;
   const toSupervisor = (event: SupervisorEvent) => self?.send(event);
-  const connectionMachine = provideConnectionMachine(core, toSupervisor);
+  const helloClock = new HelloClock(config.helloTimeoutMs, (id) => actors.get(id)?.send({ type: 'hello.timeout' }));
+  const connectionMachine = provideConnectionMachine(core, toSupervisor, helloClock);
 
   const ridOf = (event: SupervisorEvent): unknown => {
     const d = (event as JoinEvent | LeaveEvent).msg.jsongle.description as { rid?: unknown } | undefined;
@@ -92,11 +94,7 @@ export function createSupervisor(core: ServerCore, membership: Membership, hooks
     logger.error('membership authority failed', { connectionId: id, error: String((err as Error)?.message ?? err) });
     self?.send({ type: 'membership.failed', id, msg });
   };
-  const onConnectionError = (id: string) => (err: unknown) => {
-    logger.error('connection actor failed', { connectionId: id, error: String((err as Error)?.stack ?? err) });
-    const ws = sockets.get(id);
-    if (ws) endSocket(ws, CloseCode.InternalError, 'internal error');
-  };
+
 
   const machine = supervisorMachine.provide({
     delays: { drainTimeout: config.drainTimeoutMs },
@@ -113,7 +111,7 @@ export function createSupervisor(core: ServerCore, membership: Membership, hooks
         sockets.set(id, ws);
         pubsub.subscribe(ws, connTopic(id));
         stats.connectionsOpened++;
-        const actor = startConnectionActor(connectionMachine, { id, helloTransaction: randomUUID() }, hooks.inspect, onConnectionError(id));
+        const actor = startConnectionActor(connectionMachine, { id, helloTransaction: randomUUID() }, self as SupervisorActor);
         actors.set(id, actor);
         ws.getUserData().actor = actor;
       },
@@ -225,7 +223,21 @@ export function createSupervisor(core: ServerCore, membership: Membership, hooks
         membership.clear();
         for (const ws of remaining) if (!ws.getUserData().closed) ws.close();
       },
-      notifyStopped: () => hooks.stopped(),
+      notifyStopped: () => {
+        helloClock.stop();
+        hooks.stopped();
+      },
+      closeFailedConnection: ({ event }: Ev) => {
+        // Every connection actor has the same id (see startConnectionActor), so the failed one is
+        // found by its status: a scan, but only when a bug made an action throw.
+        const { error } = event as unknown as { error: unknown };
+        for (const [id, actor] of actors) {
+          if (actor.getSnapshot().status !== 'error') continue;
+          logger.error('connection actor failed', { connectionId: id, error: String((error as Error)?.stack ?? error) });
+          const ws = sockets.get(id);
+          if (ws) endSocket(ws, CloseCode.InternalError, 'internal error');
+        }
+      },
     },
   });
 
@@ -238,7 +250,12 @@ export function createSupervisor(core: ServerCore, membership: Membership, hooks
   return {
     actor,
     actors,
-    start: () => actor.start(),
+    start: () => {
+      actor.start();
+      helloClock.start();
+    },
+    /** Connections still awaiting their hello (leak checks). */
+    helloPending: () => helloClock.pending,
     /** True while upgrades are admitted. */
     isAccepting: () => actor.getSnapshot().matches('accepting'),
     lifecycle: () => String(actor.getSnapshot().value),

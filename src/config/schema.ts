@@ -102,6 +102,36 @@ export const configSchema = {
       format: Boolean, default: true, env: 'upgradeLimit_exemptLoopback',
     },
   },
+  cluster: {
+    engine: {
+      doc: 'Where room membership and cross-process relays live: local (this process alone) or redis (rooms span processes and hosts).',
+      format: ['local', 'redis'], default: 'local', env: 'cluster_engine',
+    },
+    redisUrl: {
+      doc: 'Redis to use with engine redis (redis://[user:password@]host:port[/db]; rediss:// for TLS). One standalone Redis >= 6.2, not Redis Cluster.',
+      format: String, default: 'redis://127.0.0.1:6379', env: 'cluster_redisUrl', sensitive: true,
+    },
+    nodeId: {
+      doc: 'This process\'s name in the cluster (letters, digits, . _ -). Empty: generated at start, unique per process.',
+      format: 'nodeId', default: '', env: 'cluster_nodeId',
+    },
+    keyPrefix: {
+      doc: 'Prefix of every Redis key and channel, so several deployments can share one Redis.',
+      format: 'nonEmptyString', default: 'jsongle:', env: 'cluster_keyPrefix',
+    },
+    heartbeatIntervalMs: {
+      doc: 'How often a node renews its heartbeat key and looks for dead nodes to clean up.',
+      format: 'positiveInt', default: 1000, env: 'cluster_heartbeatIntervalMs',
+    },
+    heartbeatTtlMs: {
+      doc: 'Lifetime of the heartbeat key: a node silent this long is dead, and the others remove its members (within this + heartbeatIntervalMs).',
+      format: 'positiveInt', default: 5000, env: 'cluster_heartbeatTtlMs',
+    },
+    workers: {
+      doc: 'Server processes on this host sharing wsPort (node:cluster; needs engine redis when > 1). Also --workers N.',
+      format: 'positiveInt', default: 1, env: 'cluster_workers', arg: 'workers',
+    },
+  },
   logDefaultLevel: {
     doc: 'Log level of every transport at start.', format: LOG_LEVELS as unknown as string[], default: 'info',
     env: 'logDefaultLevel', arg: 'logDefaultLevel',
@@ -150,6 +180,13 @@ export function addConfigFormats(): void {
     name: 'nonEmptyString',
     validate(v: unknown) {
       if (typeof v !== 'string' || v.length === 0) throw new Error('must be a non-empty string');
+    },
+  });
+  convict.addFormat({
+    name: 'nodeId',
+    validate(v: unknown) {
+      // Part of Redis key and channel names, and the separator of relayed frames: no spaces or newlines.
+      if (typeof v !== 'string' || !/^[A-Za-z0-9._-]{0,64}$/.test(v)) throw new Error('must be up to 64 letters, digits, ".", "_" or "-"');
     },
   });
   convict.addFormat({

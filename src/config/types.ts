@@ -23,6 +23,7 @@ export interface Config {
   readonly drainTimeoutMs: number;
   readonly rateLimit: { readonly messagesPerSecond: number; readonly burst: number };
   readonly upgradeLimit: { readonly perAddress: number; readonly windowSec: number; readonly exemptLoopback: boolean };
+  readonly cluster: ClusterConfig;
   readonly logDefaultLevel: LogLevel;
   readonly logPath: string;
   readonly logFilesNumber: number;
@@ -32,9 +33,21 @@ export interface Config {
   readonly inspect: { readonly enabled: boolean; readonly url: string };
 }
 
+export interface ClusterConfig {
+  readonly engine: 'local' | 'redis';
+  readonly redisUrl: string;
+  /** Empty: generated at start. */
+  readonly nodeId: string;
+  readonly keyPrefix: string;
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTtlMs: number;
+  readonly workers: number;
+}
+
 /** Partial config for tests and embedding: nested groups may be given in part. */
-export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster'>> & {
   rateLimit?: Partial<Config['rateLimit']>;
   upgradeLimit?: Partial<Config['upgradeLimit']>;
   inspect?: Partial<Config['inspect']>;
+  cluster?: Partial<Config['cluster']>;
 };

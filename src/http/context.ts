@@ -2,6 +2,7 @@
 import type { Config } from '../config/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Stats } from '../observability/stats.js';
+import type { ClusterStatus } from '../cluster/redis-cluster.js';
 
 export interface MonitoringContext {
   readonly config: Config;
@@ -25,4 +26,6 @@ export interface MonitoringContext {
   roomCounts(): { p2p: number; muc: number };
   /** Supervisor state: accepting | draining | stopped. */
   lifecycle(): string;
+  /** The Redis engine's health and counters; null with the local engine. */
+  cluster(): ClusterStatus | null;
 }

@@ -4,6 +4,7 @@
  * the other, leave and close. Each step is a check; the first failing step ends the run.
  */
 import { randomUUID } from 'node:crypto';
+import { clusterCheck } from '../cluster/monitoring.js';
 import type { MonitoringContext } from './context.js';
 import { LoopbackClient, type Message } from './loopback-client.js';
 
@@ -21,7 +22,7 @@ export interface SelfTestResult {
   readonly checks: readonly Check[];
 }
 
-const STEPS = ['connect', 'hello', 'join', 'relay', 'leave', 'close'] as const;
+const STEPS = ['cluster', 'connect', 'hello', 'join', 'relay', 'leave', 'close'] as const;
 
 /** Where the loopback clients connect: the WebSocket port on this host, as the server listens. */
 export function selfTestUrl(ctx: MonitoringContext): string {
@@ -49,6 +50,11 @@ export async function runSelfTest(ctx: MonitoringContext, timeoutMs: number): Pr
   };
 
   const steps: Record<(typeof STEPS)[number], () => Promise<void>> = {
+    // With the Redis engine, an unhealthy node fails the self-check (503) before any client connects.
+    async cluster() {
+      const verdict = clusterCheck(ctx.cluster());
+      if (!verdict.ok) throw new Error(verdict.error);
+    },
     async connect() {
       const url = selfTestUrl(ctx);
       const opened = await Promise.allSettled([0, 1].map(() => LoopbackClient.connect(url, deadline, false)));
@@ -94,8 +100,10 @@ export async function runSelfTest(ctx: MonitoringContext, timeoutMs: number): Pr
     },
   };
 
+  // The cluster step exists only with the Redis engine.
+  const names = ctx.cluster() === null ? STEPS.filter((n) => n !== 'cluster') : STEPS;
   try {
-    for (const name of STEPS) {
+    for (const name of names) {
       const t0 = performance.now();
       try {
         await steps[name]();
@@ -110,7 +118,7 @@ export async function runSelfTest(ctx: MonitoringContext, timeoutMs: number): Pr
     for (const c of clients) c.terminate();
   }
   const passed = checks.filter((c) => c.ok).length;
-  return { score: Math.floor((100 * passed) / STEPS.length), executionTime: round(performance.now() - start), checks };
+  return { score: Math.floor((100 * passed) / names.length), executionTime: round(performance.now() - start), checks };
 }
 
 function describe(m: Message): string {

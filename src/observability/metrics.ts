@@ -4,6 +4,7 @@
  * server (never prom-client's global one) so two servers can run in one test process.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerClusterMetrics } from '../cluster/monitoring.js';
 import type { MonitoringContext } from '../http/context.js';
 
 export interface Metrics {
@@ -62,6 +63,7 @@ export function createMetrics(ctx: MonitoringContext): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  registerClusterMetrics(registry, () => ctx.cluster());
 
   // registry.metrics() calls every collect() synchronously in one loop, and roomCounts() may cost
   // O(rooms): take one snapshot per scrape and drop it once the current loop is over.

@@ -28,19 +28,21 @@ describe('docs/machines.md', function () {
 });
 
 describe('the machine diagram generator', function () {
-  it('draws the guarded hello transition and the hello timeout of the connection machine', () => {
+  it('draws the guarded hello transition and the hello timeout of the connection machine, and the drain deadline', () => {
     const mermaid = toMermaid(describeMachine(connectionMachine));
     expect(mermaid).to.match(/^stateDiagram-v2\n/);
     expect(mermaid).to.include('connected --> helloed : client.hello [isHelloValid] / assignProfile, acknowledgeHello');
-    expect(mermaid).to.include('connected --> closing : after helloTimeout / replyHelloTimeout, closeForHelloTimeout');
+    expect(mermaid).to.include('connected --> closing : hello.timeout / replyHelloTimeout, closeForHelloTimeout');
+    expect(toMermaid(describeMachine(supervisorMachine))).to.include('draining --> stopped : after drainTimeout / closeRemainingConnections');
     expect(mermaid).to.include('helloed_inRoom --> helloed_outOfRoom : room.left [isLastRoom] / unassignRoom');
     expect(mermaid).to.include('anyState --> closed : ws.closed');
   });
 
-  it('shows the fallback of a guarded event as [else], and entry actions without the timer plumbing', () => {
+  it('shows the fallback of a guarded event as [else], and entry and exit actions without the timer plumbing', () => {
     const mermaid = toMermaid(describeMachine(connectionMachine));
     expect(mermaid).to.include('connected : client.hello [else] / rejectHello');
-    expect(mermaid).to.include('connected : entry / sendHelloRequest\n');
+    expect(mermaid).to.include('connected : entry / sendHelloRequest, startHelloClock\n');
+    expect(mermaid).to.include('connected : exit / stopHelloClock\n');
     expect(mermaid).to.not.include('xstate.');
   });
 

@@ -52,6 +52,7 @@ export function fakeContext(overrides: ConfigOverrides = {}): FakeContext {
     connectionCount() { return ctx.connections; },
     roomCounts() { return { ...ctx.rooms }; },
     lifecycle() { return ctx.state; },
+    cluster() { return null; },
   };
   return ctx;
 }

@@ -58,6 +58,17 @@ describe('GET /tests self-check', () => {
     });
   }
 
+  it('fails first on the cluster check while the Redis engine is unhealthy, before connecting anything', async () => {
+    await mount();
+    ctx.cluster = () => ({ healthy: false, nodeId: 'n1', redis: { cmd: 'reconnecting', sub: 'reconnecting' }, lastError: 'ECONNREFUSED' } as never);
+    const result = await runSelfTest(ctx, 1000);
+    expect(result.score).to.equal(0);
+    expect(result.checks).to.have.length(1);
+    expect(result.checks[0]).to.include({ name: 'cluster', ok: false });
+    expect(result.checks[0].error).to.match(/unhealthy.*ECONNREFUSED/);
+    expect(ws!.urls).to.have.length(0);
+  });
+
   it('answers 503 with the failed check over HTTP', async () => {
     await mount({ breakAt: 'relay' });
     const r = await request(rest!.port, '/tests');

@@ -3,14 +3,15 @@
  * each row is (state, context, event, stubbed guards) → (next state, action types in order).
  * Nothing runs: the actions are returned, not executed. Guards the machine leaves as stubs are
  * fixed true/false with `.provide()`. Timers are checked twice: as the delayed raise the pure
- * functions return, and for real with a SimulatedClock.
+ * functions return, and for real with the shared HelloClock ticked by hand.
  *
  * Note: `assign` actions (assignProfile, assignRoom, unassignRoom) are applied by xstate while it
  * computes the transition and never appear in the returned list, so rows check their effect on
  * the context instead.
  */
 import { expect } from 'chai';
-import { createActor, initialTransition, SimulatedClock, transition, type StateValue } from 'xstate';
+import { createActor, initialTransition, transition, type StateValue } from 'xstate';
+import { HelloClock } from '../../src/actors/hello-clock.js';
 import { connectionMachine, type ConnectionContext, type ConnectionEvent } from '../../machines/connection.js';
 
 type RoomKind = 'room' | 'muc';
@@ -60,12 +61,8 @@ const left = (rid: string): ConnectionEvent => ({ type: 'room.left', rid });
 const drain = (): ConnectionEvent => ({ type: 'server.drain' });
 const closed = (): ConnectionEvent => ({ type: 'ws.closed' });
 
-/** The event xstate raises when the helloTimeout delay ends, read from the initial transition. */
-function helloTimeoutEvent(): ConnectionEvent {
-  const [, actions] = initialTransition(connectionMachine, INPUT);
-  const raise = actions.find((a) => a.type === 'xstate.raise') as unknown as { params: { event: ConnectionEvent } };
-  return raise.params.event;
-}
+/** What the shared hello clock (src/actors/hello-clock.ts) sends when a connection's deadline passes. */
+const helloTimeout = (): ConnectionEvent => ({ type: 'hello.timeout' });
 
 interface Row {
   does: string;
@@ -92,17 +89,17 @@ const CLIENT_EVENTS_BEFORE_HELLO: Array<[string, () => ConnectionEvent]> = [
 
 const rows: Row[] = [
   // connected
-  { does: 'accepts a valid hello: cancels the hello timer, then acknowledges', from: 'connected', event: hello(), guards: { isHelloValid: true }, to: HELLOED_OUT, actions: ['xstate.cancel', 'acknowledgeHello'] },
-  { does: 'rejects an invalid hello and stays connected without re-arming the timer', from: 'connected', event: hello(), guards: { isHelloValid: false }, to: 'connected', actions: ['rejectHello'] },
+  { does: 'accepts a valid hello: stops the hello clock, then acknowledges', from: 'connected', event: hello(), guards: { isHelloValid: true }, to: HELLOED_OUT, actions: ['stopHelloClock', 'acknowledgeHello'] },
+  { does: 'rejects an invalid hello and stays connected without restarting the hello clock', from: 'connected', event: hello(), guards: { isHelloValid: false }, to: 'connected', actions: ['rejectHello'] },
   ...CLIENT_EVENTS_BEFORE_HELLO.map(([what, event]): Row => ({
     does: `answers ${what} before hello with replyHelloRequired`, from: 'connected', event: event(), to: 'connected', actions: ['replyHelloRequired'],
   })),
   { does: 'answers a malformed frame before hello with replyMalformed (the JSON checks come before the hello check)', from: 'connected', event: malformed(), to: 'connected', actions: ['replyMalformed'] },
   { does: 'ignores room.joined before hello', from: 'connected', event: joined('r1'), to: 'connected', actions: [], roomsAfter: {} },
   { does: 'ignores room.left before hello', from: 'connected', event: left('r1'), to: 'connected', actions: [] },
-  { does: 'announces the shutdown and goes closing on server.drain before hello, cancelling the hello timer', from: 'connected', event: drain(), to: 'closing', actions: ['xstate.cancel', 'announceShutdown'] },
-  { does: 'goes closed on ws.closed before hello, cancelling the hello timer', from: 'connected', event: closed(), to: 'closed', actions: ['xstate.cancel'] },
-  { does: 'answers the hello timeout and closes the socket when the timer fires', from: 'connected', event: helloTimeoutEvent(), to: 'closing', actions: ['xstate.cancel', 'replyHelloTimeout', 'closeForHelloTimeout'] },
+  { does: 'announces the shutdown and goes closing on server.drain before hello, stopping the hello clock', from: 'connected', event: drain(), to: 'closing', actions: ['stopHelloClock', 'announceShutdown'] },
+  { does: 'goes closed on ws.closed before hello, stopping the hello clock', from: 'connected', event: closed(), to: 'closed', actions: ['stopHelloClock'] },
+  { does: 'answers the hello timeout and closes the socket when the hello clock says so', from: 'connected', event: helloTimeout(), to: 'closing', actions: ['stopHelloClock', 'replyHelloTimeout', 'closeForHelloTimeout'] },
 
   // helloed, in no room
   { does: 'rejects a second hello, valid or not', from: HELLOED_OUT, event: hello(), guards: { isHelloValid: true }, to: HELLOED_OUT, actions: ['rejectSecondHello'] },
@@ -178,33 +175,11 @@ const rows: Row[] = [
 
 describe('connection machine', () => {
   describe('initial transition', () => {
-    it('starts in connected, sends the hello request and arms the hello timer', () => {
+    it('starts in connected, sends the hello request and starts the hello clock, with no timer of its own', () => {
       const [snapshot, actions] = initialTransition(connectionMachine, INPUT);
       expect(snapshot.value).to.equal('connected');
-      expect(types(actions)).to.deep.equal(['sendHelloRequest', 'xstate.raise']);
+      expect(types(actions)).to.deep.equal(['sendHelloRequest', 'startHelloClock']);
       expect(snapshot.context).to.deep.equal({ id: 'c1', helloTransaction: 't1', profile: null, rooms: {} });
-    });
-
-    it('arms the timer as a raise delayed by helloTimeout (10 s unless provided)', () => {
-      const [, actions] = initialTransition(connectionMachine, INPUT);
-      const raise = actions[1] as unknown as { params: { delay: number; event: { type: string } } };
-      expect(raise.params.delay).to.equal(10_000);
-      expect(raise.params.event.type).to.match(/helloTimeout/);
-    });
-
-    it('takes the timer length from the helloTimeout delay the server provides', () => {
-      const [, actions] = initialTransition(connectionMachine.provide({ delays: { helloTimeout: 1234 } }), INPUT);
-      const raise = actions.find((a) => a.type === 'xstate.raise') as unknown as { params: { delay: number } };
-      expect(raise.params.delay).to.equal(1234);
-    });
-
-    it('cancels exactly the hello timer it armed', () => {
-      const m = machineWith({ isHelloValid: true });
-      const [start, armed] = initialTransition(m, INPUT);
-      const [, actions] = transition(m, start, hello());
-      const raise = armed.find((a) => a.type === 'xstate.raise') as unknown as { params: { id: string } };
-      const cancel = (actions as ReadonlyArray<{ type: string }>).find((a) => a.type === 'xstate.cancel') as unknown as { params: { sendId: string } };
-      expect(cancel.params.sendId).to.equal(raise.params.id);
     });
   });
 
@@ -282,16 +257,18 @@ describe('connection machine', () => {
     });
   });
 
-  describe('timers and lifetime (SimulatedClock, real actor)', () => {
+  describe('hello deadline with the shared HelloClock (real actor, clock ticked by hand)', () => {
     function start(guards: { valid: boolean }) {
-      const clock = new SimulatedClock();
       const calls: string[] = [];
       const record = (name: string) => () => { calls.push(name); };
+      let actor: ReturnType<typeof createActor<typeof connectionMachine>> | null = null;
+      const clock = new HelloClock(1000, () => actor?.send({ type: 'hello.timeout' }));
       const m = connectionMachine.provide({
-        delays: { helloTimeout: 1000 },
         guards: { isHelloValid: () => guards.valid },
         actions: {
           sendHelloRequest: record('sendHelloRequest'),
+          startHelloClock: ({ context }) => clock.add(context.id, 0),
+          stopHelloClock: ({ context }) => clock.remove(context.id),
           acknowledgeHello: record('acknowledgeHello'),
           rejectHello: record('rejectHello'),
           replyHelloTimeout: record('replyHelloTimeout'),
@@ -301,30 +278,31 @@ describe('connection machine', () => {
           replyHelloRequired: record('replyHelloRequired'),
         },
       });
-      const actor = createActor(m, { input: INPUT, clock }).start();
+      actor = createActor(m, { input: INPUT }).start();
       return { actor, clock, calls };
     }
 
-    it('fires the hello timeout exactly at helloTimeout', () => {
+    it('fires the hello timeout at the first tick at or after helloTimeout', () => {
       const { actor, clock, calls } = start({ valid: false });
       try {
-        clock.increment(999);
+        clock.tick(999);
         expect(actor.getSnapshot().value).to.equal('connected');
         expect(calls).to.deep.equal(['sendHelloRequest']);
-        clock.increment(1);
+        clock.tick(1000);
         expect(actor.getSnapshot().value).to.equal('closing');
         expect(calls).to.deep.equal(['sendHelloRequest', 'replyHelloTimeout', 'closeForHelloTimeout']);
+        expect(clock.pending).to.equal(0);
       } finally {
         actor.stop();
       }
     });
 
-    it('does not restart the timer on an invalid hello', () => {
+    it('does not restart the deadline on an invalid hello', () => {
       const { actor, clock, calls } = start({ valid: false });
       try {
-        clock.increment(600);
+        clock.tick(600);
         actor.send(hello());
-        clock.increment(400);
+        clock.tick(1000);
         expect(actor.getSnapshot().value).to.equal('closing');
         expect(calls).to.deep.equal(['sendHelloRequest', 'rejectHello', 'replyHelloTimeout', 'closeForHelloTimeout']);
       } finally {
@@ -332,13 +310,12 @@ describe('connection machine', () => {
       }
     });
 
-    it('never fires the timeout after a valid hello', () => {
-      const guards = { valid: true };
-      const { actor, clock, calls } = start(guards);
+    it('never fires the timeout after a valid hello, and leaves no deadline behind', () => {
+      const { actor, clock, calls } = start({ valid: true });
       try {
-        clock.increment(500);
         actor.send(hello());
-        clock.increment(5000);
+        expect(clock.pending).to.equal(0);
+        clock.tick(5000);
         expect(actor.getSnapshot().value).to.deep.equal(HELLOED_OUT);
         expect(calls).to.deep.equal(['sendHelloRequest', 'acknowledgeHello']);
       } finally {
@@ -350,7 +327,7 @@ describe('connection machine', () => {
       const { actor, clock, calls } = start({ valid: false });
       try {
         actor.send(drain());
-        clock.increment(5000);
+        clock.tick(5000);
         expect(actor.getSnapshot().value).to.equal('closing');
         expect(calls).to.deep.equal(['sendHelloRequest', 'announceShutdown']);
       } finally {
@@ -362,7 +339,8 @@ describe('connection machine', () => {
       const { actor, clock, calls } = start({ valid: true });
       actor.send(closed());
       expect(actor.getSnapshot().status).to.equal('done');
-      clock.increment(5000);
+      expect(clock.pending).to.equal(0);
+      clock.tick(5000);
       actor.send(drain());
       actor.send(malformed());
       actor.send(hello());

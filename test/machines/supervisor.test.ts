@@ -101,6 +101,8 @@ const rows: Row[] = [
   ...leaveRequest.map(([does, guards, actions]): Row => ({ does: `leave: ${does}`, from: 'accepting', event: leave(), guards, to: 'accepting', actions })),
   ...leaveVerdicts.map(([does, event, guards, actions]): Row => ({ does: `leave verdict: ${does}`, from: 'accepting', event, guards, to: 'accepting', actions })),
   { does: 'answers 503002 when the membership authority failed', from: 'accepting', event: membershipFailed(), to: 'accepting', actions: ['rejectMembershipUnavailable'] },
+  { does: 'closes a connection whose actor failed, and keeps accepting', from: 'accepting', event: { type: 'xstate.error.actor.c1', error: new Error('x'), actorId: 'c1' } as unknown as SupervisorEvent, to: 'accepting', actions: ['closeFailedConnection'] },
+  { does: 'closes a connection whose actor failed while draining', from: 'draining', event: { type: 'xstate.error.actor.c1', error: new Error('x'), actorId: 'c1' } as unknown as SupervisorEvent, to: 'draining', actions: ['closeFailedConnection'] },
 
   // draining
   { does: 'refuses a socket that opens while draining', from: 'draining', event: opened(), to: 'draining', actions: ['refuseConnection'] },

@@ -1,0 +1,16 @@
+/** Cluster settings that are only wrong together (convict checks each key alone). */
+import type { Config } from '../config/types.js';
+
+/** Problems with the cluster settings, one line each (empty: fine). */
+export function clusterConfigProblems(config: Pick<Config, 'cluster' | 'wsPort'>): string[] {
+  const c = config.cluster;
+  const out: string[] = [];
+  if (c.workers > 1 && c.engine !== 'redis') {
+    out.push('cluster.workers > 1 needs cluster.engine "redis": rooms would not span the worker processes');
+  }
+  if (c.workers > 1 && config.wsPort === 0) out.push('cluster.workers > 1 needs a fixed wsPort (0 would give each worker its own port)');
+  if (c.engine === 'redis' && c.heartbeatTtlMs < 2 * c.heartbeatIntervalMs) {
+    out.push('cluster.heartbeatTtlMs must be at least twice cluster.heartbeatIntervalMs (one late beat must not kill a node)');
+  }
+  return out;
+}

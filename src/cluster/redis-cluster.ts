@@ -1,0 +1,243 @@
+/**
+ * One node of a Redis-coordinated cluster: the link, the interest-based room channels, RedisPubSub,
+ * RedisMembership, the heartbeat and the clean-up of dead nodes, and recovery after an outage.
+ *
+ * Health: the node is healthy when both Redis connections are ready and Redis holds exactly this
+ * node's memberships (a resync ran after the last reconnect). While unhealthy, joins answer
+ * 503002, leaves are decided by the mirror, relays inside this process keep flowing, and frames
+ * for other nodes are dropped and counted. Every transition is logged (error going down, info
+ * coming back) and status() reports it for /tests and the metrics.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TemplatedApp } from 'uWebSockets.js';
+import type { ServerCore } from '../actors/core.js';
+import type { RoomRegistry } from '../actors/rooms.js';
+import type { Config } from '../config/types.js';
+import type { Logger } from '../observability/logger.js';
+import { Interest } from './interest.js';
+import { RedisNames } from './keys.js';
+import { RedisLink } from './redis-link.js';
+import { RedisMembership } from './redis-membership.js';
+import { RedisPubSub, type RedisPubSubCounters } from './redis-pubsub.js';
+import { roomOfTopic } from './topic-room.js';
+
+export interface ClusterStatus {
+  readonly engine: 'redis';
+  readonly nodeId: string;
+  /** Redis reachable and this node's memberships in it: what /tests reports (503 when false). */
+  readonly healthy: boolean;
+  readonly redis: { readonly cmd: string; readonly sub: string };
+  readonly lastError: string;
+  /** Times the node went unhealthy, resyncs completed, members of dead nodes this node removed. */
+  readonly outages: number;
+  readonly resyncs: number;
+  readonly reapedMembers: number;
+  /** Room channels subscribed now (interest). */
+  readonly roomChannels: number;
+  readonly frames: Readonly<RedisPubSubCounters>;
+}
+
+/** How long start() waits for Redis before serving anyway (unhealthy, recovering in the background). */
+const START_WAIT_MS = 5000;
+
+export class RedisCluster {
+  readonly nodeId: string;
+  readonly pubsub: RedisPubSub;
+  private readonly link: RedisLink;
+  private readonly names: RedisNames;
+  private readonly interest: Interest;
+  private readonly nodeChannel: string;
+  private membership: RedisMembership | null = null;
+  private healthy = false;
+  private dirty = true;
+  private stopped = false;
+  private recovering: Promise<void> | null = null;
+  private recoverAgain = false;
+  private heartbeat: NodeJS.Timeout | null = null;
+  /** A beat still waiting for Redis: the next tick skips (a slow Redis must not pile beats up). */
+  private beating = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private outages = 0;
+  private resyncs = 0;
+  private reapedMembers = 0;
+  private becameHealthy: (() => void) | null = null;
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    registry: RoomRegistry,
+    app: TemplatedApp,
+  ) {
+    const c = config.cluster;
+    this.nodeId = c.nodeId || `${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.names = new RedisNames(c.keyPrefix);
+    this.nodeChannel = this.names.nodeChannel(this.nodeId);
+    this.link = new RedisLink(c.redisUrl, this.nodeId, logger);
+    this.interest = new Interest(this.link.sub, this.names, (topic) => {
+      const room = roomOfTopic(registry, topic, config.multiRoomPrefix);
+      return room !== undefined && room.members.size > room.remoteMembers;
+    });
+    this.pubsub = new RedisPubSub(app, this.link, this.names, registry, this.nodeId, config.multiRoomPrefix);
+    this.link.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    for (const conn of [this.link.cmd, this.link.sub]) {
+      conn.on('ready', () => this.scheduleRecover());
+      conn.on('close', () => this.down('redis connection lost'));
+    }
+  }
+
+  /** The membership authority, once the server's core exists (it needs the sockets and the builder). */
+  attach(core: ServerCore): RedisMembership {
+    this.membership = new RedisMembership({
+      core,
+      nodeId: this.nodeId,
+      prefix: this.config.cluster.keyPrefix,
+      run: this.link.run,
+      interest: this.interest,
+      isHealthy: () => this.healthy,
+      markDirty: (reason) => this.markDirty(reason),
+      noticeTimeoutMs: this.config.cluster.heartbeatTtlMs,
+    });
+    return this.membership;
+  }
+
+  /** Connects and synchronises; after START_WAIT_MS the server starts anyway, unhealthy and loud. */
+  async start(): Promise<void> {
+    const ready = new Promise<void>((resolve) => { this.becameHealthy = resolve; });
+    this.link.connect().catch((err: Error) => this.logger.error('redis unreachable at start', { url: maskUrl(this.config.cluster.redisUrl), error: err.message }));
+    this.heartbeat = setInterval(() => void this.beat(), this.config.cluster.heartbeatIntervalMs);
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([ready.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), START_WAIT_MS); })]);
+    clearTimeout(timer);
+    if (!waited) this.logger.error('cluster not ready: serving without redis (joins answer 503002) until it is reachable', { nodeId: this.nodeId });
+    else this.logger.info('cluster node ready', { nodeId: this.nodeId, engine: 'redis' });
+  }
+
+  /** After the supervisor stopped: what this node still holds in Redis is removed and announced. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.link.cmdReady) {
+      await this.link.run('jsongleStop', [this.config.cluster.keyPrefix, this.nodeId]).catch((err: Error) =>
+        this.logger.error('redis clean-up at stop failed', { error: err.message }));
+    }
+    await this.link.close();
+  }
+
+  isHealthy(): boolean {
+    return this.healthy;
+  }
+
+  status(): ClusterStatus {
+    return {
+      engine: 'redis',
+      nodeId: this.nodeId,
+      healthy: this.healthy,
+      redis: { cmd: this.link.cmd.status, sub: this.link.sub.status },
+      lastError: this.link.lastError,
+      outages: this.outages,
+      resyncs: this.resyncs,
+      reapedMembers: this.reapedMembers,
+      roomChannels: this.interest.size,
+      frames: { ...this.pubsub.counters },
+    };
+  }
+
+  private onMessage(channel: string, message: string): void {
+    if (channel === this.nodeChannel) {
+      if (message.charCodeAt(0) === 0x6d /* m */) this.membership?.onNotice(message.slice(1));
+      else if (message.charCodeAt(0) === 0x63 /* c */) this.pubsub.onConnectionFrame(message.slice(1));
+      return;
+    }
+    const topic = this.names.topicOfChannel(channel);
+    if (topic !== null) this.pubsub.onRoomFrame(topic, message);
+  }
+
+  private down(reason: string): void {
+    if (this.stopped) return;
+    this.dirty = true;
+    this.membership?.failWaiting(reason);
+    if (!this.healthy) return;
+    this.healthy = false;
+    this.outages++;
+    this.logger.error('cluster unhealthy: redis link lost; joins answer 503002, rooms inside this process keep relaying', {
+      nodeId: this.nodeId, reason, cmd: this.link.cmd.status, sub: this.link.sub.status,
+    });
+  }
+
+  private markDirty(reason: string): void {
+    if (this.stopped) return;
+    if (this.healthy) {
+      this.healthy = false;
+      this.logger.warn('cluster state may differ from redis: re-synchronising', { nodeId: this.nodeId, reason });
+    }
+    this.dirty = true;
+    this.scheduleRecover();
+  }
+
+  /** Runs recover() once at a time; a request during a run runs it again afterwards. */
+  private scheduleRecover(): void {
+    if (this.stopped) return;
+    if (this.recovering) {
+      this.recoverAgain = true;
+      return;
+    }
+    this.recovering = this.recover().finally(() => {
+      this.recovering = null;
+      if (this.recoverAgain) {
+        this.recoverAgain = false;
+        this.scheduleRecover();
+      }
+    });
+  }
+
+  private async recover(): Promise<void> {
+    const membership = this.membership;
+    if (!membership || !this.link.cmdReady || !this.link.subReady || this.stopped) return;
+    this.healthy = false;
+    try {
+      await this.interest.resubscribe(this.nodeChannel);
+      // Operations already under way finish first (they fail fast without Redis, and new joins are refused).
+      const until = Date.now() + this.config.cluster.heartbeatTtlMs + 1000;
+      while (membership.inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      const kept = await membership.resync();
+      if (this.stopped) return;
+      this.resyncs++;
+      this.dirty = false;
+      this.healthy = true;
+      this.logger.info('cluster healthy: memberships synchronised with redis', { nodeId: this.nodeId, members: kept, resyncs: this.resyncs });
+      this.becameHealthy?.();
+      this.becameHealthy = null;
+    } catch (err) {
+      this.logger.error('cluster resync failed; retrying', { nodeId: this.nodeId, error: (err as Error).message });
+      this.retryTimer = setTimeout(() => this.scheduleRecover(), this.config.cluster.heartbeatIntervalMs);
+    }
+  }
+
+  /** Heartbeat, then the clean-up of nodes whose heartbeat expired (any node may do it; the script runs once per dead node). */
+  private async beat(): Promise<void> {
+    if (!this.link.cmdReady || this.stopped || this.beating) return;
+    this.beating = true;
+    const prefix = this.config.cluster.keyPrefix;
+    try {
+      const added = await this.link.run('jsongleHeartbeat', [prefix, this.nodeId, this.config.cluster.heartbeatTtlMs]);
+      // Not registered while we thought we were: reaped while alive (a stall), or Redis lost its data.
+      if (added === 1 && this.healthy) this.markDirty('node was not registered in redis');
+      else if (this.dirty && !this.recovering) this.scheduleRecover();
+      const reaped = (await this.link.run('jsongleReap', [prefix])) as (string | number)[];
+      for (let i = 0; i < reaped.length; i += 2) {
+        this.reapedMembers += Number(reaped[i + 1]);
+        this.logger.warn('removed the members of a dead node', { deadNode: reaped[i], members: Number(reaped[i + 1]), by: this.nodeId });
+      }
+    } catch (err) {
+      this.logger.error('heartbeat failed', { nodeId: this.nodeId, error: (err as Error).message });
+    } finally {
+      this.beating = false;
+    }
+  }
+}
+
+/** redis://user:password@host → redis://user:***@host for logs. */
+export function maskUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}

@@ -1,0 +1,358 @@
+/**
+ * Room membership with Redis as the single authority across nodes (Membership's shared-store
+ * implementation). Joins and leaves run as atomic Lua scripts (scripts.ts); the local
+ * RoomRegistry is this node's mirror, which relays and notifications read.
+ *
+ * The mirror follows one ordered stream: everything a node learns about membership (its own join
+ * and leave results included) arrives as notices on its node channel, in the order Redis executed
+ * the scripts. A join's promise resolves when its own notice has been applied to the mirror, so
+ * the supervisor reads a mirror that already holds the verdict.
+ *
+ * Operations of one connection run one after the other (a join then a leave keep their order).
+ * Leaves never fail: while Redis is unreachable they are applied to the mirror alone and Redis is
+ * re-synchronised when it returns. Joins while Redis is unreachable fail (503002): the authority
+ * that could refuse them is not there.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ServerCore } from '../actors/core.js';
+import { removeMember, type JoinRequest, type JoinVerdict, type LeaveResult, type Membership } from '../actors/membership.js';
+import type { Room } from '../actors/rooms.js';
+import type { Profile, RoomKind } from '../protocol/types.js';
+import { roomTopicFactory } from '../pubsub/topics.js';
+import { sendText } from '../transport/outbox.js';
+import type { Interest } from './interest.js';
+import type { ScriptRunner } from './redis-link.js';
+
+/** A member record as the scripts write it. */
+interface MemberRecord {
+  s: number;
+  id: string;
+  n: string;
+  p: Profile;
+}
+
+type Notice =
+  | { t: 'J'; req: string; rid: string; kind: RoomKind; m: MemberRecord; all: MemberRecord[] }
+  | { t: 'L'; req: string; rid: string; kind: RoomKind; m: MemberRecord }
+  | { t: 'j' | 'l' | 'x' | 'y'; rid: string; kind: RoomKind; m: MemberRecord }
+  | { t: 'R'; req: string; rooms: [string, RoomKind, MemberRecord[]][] };
+
+interface Waiter {
+  resolve(notice: Notice): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export interface RedisMembershipDeps {
+  core: ServerCore;
+  nodeId: string;
+  prefix: string;
+  run: ScriptRunner;
+  interest: Interest;
+  /** Redis reachable and this node's state re-synchronised: joins may be decided. */
+  isHealthy(): boolean;
+  /** Redis and this node may disagree: re-synchronise at the next chance. */
+  markDirty(reason: string): void;
+  /** How long a script's own notice may take before the operation is given up. */
+  noticeTimeoutMs: number;
+}
+
+export class ClusterUnavailable extends Error {
+  override name = 'ClusterUnavailable';
+}
+
+export class RedisMembership implements Membership {
+  private readonly waiters = new Map<string, Waiter>();
+  /** The last queued operation of each connection (operations of one connection keep their order). */
+  private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly topicOf: (rid: string, kind: RoomKind) => string;
+
+  constructor(private readonly deps: RedisMembershipDeps) {
+    this.topicOf = roomTopicFactory(deps.core.config.multiRoomPrefix);
+  }
+
+  join(req: JoinRequest): Promise<JoinVerdict> {
+    if (!this.deps.isHealthy()) return Promise.reject(new ClusterUnavailable('redis unavailable'));
+    return this.serially(req.connId, () => this.runJoin(req));
+  }
+
+  leave(connId: string, rid: string): LeaveResult | Promise<LeaveResult> {
+    if (!this.deps.isHealthy() && !this.tails.has(connId)) return this.leaveLocally(connId, rid);
+    return this.serially(connId, () => this.runLeave(connId, rid));
+  }
+
+  leaveAll(connId: string): void {
+    const { registry } = this.deps.core;
+    const rids = [...registry.ridsOf(connId)];
+    for (const rid of rids) this.dropLocalMember(rid, connId, true);
+    // A join may be in flight (its script ran, its notice not yet here): Redis must forget it too.
+    if (rids.length === 0 && !this.tails.has(connId)) return;
+    this.deps.run('jsongleLeaveAll', [this.deps.prefix, connId, this.deps.nodeId])
+      .catch((err: Error) => this.deps.markDirty(`leaveAll failed: ${err.message}`));
+  }
+
+  clear(): void {
+    this.deps.core.registry.clear();
+    this.deps.core.stats.callsInProgress = 0;
+    for (const [req, w] of this.waiters) {
+      clearTimeout(w.timer);
+      this.waiters.delete(req);
+      w.reject(new ClusterUnavailable('server stopping'));
+    }
+  }
+
+  /** Every operation waiting for its notice fails: the subscriber link dropped and may have lost it. */
+  failWaiting(reason: string): void {
+    for (const [req, w] of this.waiters) {
+      clearTimeout(w.timer);
+      this.waiters.delete(req);
+      w.reject(new ClusterUnavailable(reason));
+    }
+  }
+
+  /** Operations queued or running (a resync waits for them to finish). */
+  get inFlight(): number {
+    return this.tails.size;
+  }
+
+  /** Sends this node's memberships to Redis and applies the answer (notice R) to the mirror. */
+  async resync(): Promise<number> {
+    const { registry } = this.deps.core;
+    const entries: [string, RoomKind, string, string][] = [];
+    for (const room of registry.all()) {
+      for (const m of room.members.values()) if (m.node === undefined) entries.push([room.rid, room.kind, m.id, JSON.stringify(m.profile)]);
+    }
+    const req = `resync:${randomUUID()}`;
+    const applied = this.expect(req, Math.max(this.deps.noticeTimeoutMs, 10_000));
+    try {
+      await this.deps.run('jsongleResync', [this.deps.prefix, this.deps.nodeId, this.deps.core.config.cluster.heartbeatTtlMs, req, JSON.stringify(entries)]);
+    } catch (err) {
+      this.cancel(req);
+      throw err;
+    }
+    await applied;
+    return entries.length;
+  }
+
+  /** A notice from this node's channel (the JSON after the 'm'). */
+  onNotice(json: string): void {
+    let n: Notice;
+    try {
+      n = JSON.parse(json) as Notice;
+    } catch {
+      this.deps.core.logger.error('unreadable membership notice', { notice: json.slice(0, 200) });
+      return;
+    }
+    switch (n.t) {
+      case 'J': return this.applyOwnJoin(n);
+      case 'L': return this.applyOwnLeave(n);
+      case 'j': return this.applyRemoteJoin(n.rid, n.kind, n.m, false);
+      case 'y': return this.applyRemoteJoin(n.rid, n.kind, n.m, true);
+      case 'l': return this.applyRemoteLeave(n.rid, n.m, false);
+      case 'x': return this.applyRemoteLeave(n.rid, n.m, true);
+      case 'R': return this.applyResync(n);
+    }
+  }
+
+  private async runJoin(req: JoinRequest): Promise<JoinVerdict> {
+    const { sockets } = this.deps.core;
+    if (!this.deps.isHealthy()) throw new ClusterUnavailable('redis unavailable');
+    const topic = this.topicOf(req.rid, req.kind);
+    await this.deps.interest.acquire(topic);
+    try {
+      // Closed while waiting: nothing to decide (the supervisor ignores the verdict of a gone requester).
+      if (!sockets.has(req.connId)) return 'full';
+      const id = randomUUID();
+      const own = this.expect(id, this.deps.noticeTimeoutMs);
+      let verdict: JoinVerdict;
+      try {
+        verdict = (await this.deps.run('jsongleJoin', [
+          this.deps.prefix, req.rid, req.kind, req.connId, this.deps.nodeId, JSON.stringify(req.profile),
+          req.capacity, req.maxMultiRooms, id,
+        ])) as JoinVerdict;
+      } catch (err) {
+        this.cancel(id);
+        throw err;
+      }
+      if (verdict !== 'joined') {
+        this.cancel(id);
+        return verdict;
+      }
+      try {
+        await own;
+      } catch (err) {
+        // The join happened in Redis but this node never saw it: undo it there, and re-synchronise.
+        this.deps.run('jsongleLeave', [this.deps.prefix, req.rid, req.connId, this.deps.nodeId, 'undo']).catch(() => undefined);
+        this.deps.markDirty('join notice lost');
+        throw err;
+      }
+      return 'joined';
+    } finally {
+      this.deps.interest.release(topic);
+    }
+  }
+
+  private async runLeave(connId: string, rid: string): Promise<LeaveResult> {
+    if (!this.deps.isHealthy()) return this.leaveLocally(connId, rid);
+    const id = randomUUID();
+    const own = this.expect(id, this.deps.noticeTimeoutMs);
+    try {
+      const [verdict, kind] = (await this.deps.run('jsongleLeave', [this.deps.prefix, rid, connId, this.deps.nodeId, id])) as [string, RoomKind?];
+      if (verdict !== 'left') {
+        this.cancel(id);
+        return { verdict: 'notMember' };
+      }
+      await own;
+      return { verdict: 'left', kind };
+    } catch {
+      // A leave never fails: without Redis it is the mirror's, and Redis follows at the resync.
+      this.cancel(id);
+      this.deps.markDirty('leave failed');
+      return this.leaveLocally(connId, rid);
+    }
+  }
+
+  private leaveLocally(connId: string, rid: string): LeaveResult {
+    const room = this.deps.core.registry.get(rid);
+    if (room === undefined || !room.members.has(connId)) return { verdict: 'notMember' };
+    this.deps.markDirty('leave decided without redis');
+    this.dropLocalMember(rid, connId, false);
+    return { verdict: 'left', kind: room.kind };
+  }
+
+  /**
+   * A member of this node leaves the mirror. When it was the room's last one here, the other
+   * nodes' members are forgotten too (no notices come for the room any more) — after the
+   * supervisor has told them (`now` false: on a later turn), or at once when it already has.
+   */
+  private dropLocalMember(rid: string, connId: string, now: boolean): void {
+    const { registry, stats } = this.deps.core;
+    const room = removeMember(registry, stats, rid, connId);
+    if (room === undefined) return;
+    if (now) this.prune(room);
+    else setImmediate(() => this.prune(room));
+  }
+
+  private prune(room: Room): void {
+    const { registry, stats } = this.deps.core;
+    if (registry.get(room.rid) === room && room.members.size === room.remoteMembers) {
+      for (const id of [...room.members.keys()]) removeMember(registry, stats, room.rid, id);
+    }
+    this.deps.interest.check(room.topic);
+  }
+
+  private applyOwnJoin(n: Extract<Notice, { t: 'J' }>): void {
+    const waiter = this.take(n.req);
+    const { registry, sockets } = this.deps.core;
+    const ws = sockets.get(n.m.id);
+    // Unknown request (given up) or a connection that closed meanwhile: Redis forgets it through
+    // the undo or the leaveAll that followed; the mirror must not hold it.
+    if (waiter !== undefined && ws !== undefined) {
+      const inSnapshot = new Set<string>();
+      for (const rec of n.all.sort((a, b) => a.s - b.s)) {
+        inSnapshot.add(rec.id);
+        if (rec.n !== this.deps.nodeId && !registry.isMember(n.rid, rec.id)) registry.add(n.rid, n.kind, { id: rec.id, profile: rec.p, node: rec.n });
+      }
+      const room = registry.add(n.rid, n.kind, { id: n.m.id, profile: n.m.p });
+      // Drift repair: a member of another node the mirror still holds but Redis no longer has.
+      for (const m of [...room.members.values()]) if (m.node !== undefined && !inSnapshot.has(m.id)) removeMember(registry, this.deps.core.stats, n.rid, m.id);
+      // Frames for the new member may follow in the same read: subscribe before returning.
+      if (!ws.getUserData().closed) ws.subscribe(room.topic);
+    }
+    waiter?.resolve(n);
+  }
+
+  private applyOwnLeave(n: Extract<Notice, { t: 'L' }>): void {
+    const waiter = this.take(n.req);
+    this.dropLocalMember(n.rid, n.m.id, false);
+    waiter?.resolve(n);
+  }
+
+  /** Another node's member joined (or, `announce`, was restored by a resync: no supervisor tells ours). */
+  private applyRemoteJoin(rid: string, kind: RoomKind, m: MemberRecord, announce: boolean): void {
+    const { registry } = this.deps.core;
+    const room = registry.get(rid);
+    // Not a room this node serves (any more): the notice was on its way when the last member left.
+    if (room === undefined || room.kind !== kind || room.members.size === room.remoteMembers || room.members.has(m.id)) return;
+    registry.add(rid, kind, { id: m.id, profile: m.p, node: m.n });
+    if (announce) this.announce(room, m.id, 'joined', m.p);
+  }
+
+  /** Another node's member left (or, `announce`, was removed by a crash clean-up or a resync). */
+  private applyRemoteLeave(rid: string, m: MemberRecord, announce: boolean): void {
+    const { registry, stats } = this.deps.core;
+    const member = registry.get(rid)?.members.get(m.id);
+    if (member === undefined || member.node === undefined) return;
+    const room = removeMember(registry, stats, rid, m.id);
+    if (room !== undefined && announce) this.announce(room, m.id, 'left', member.profile);
+  }
+
+  /** After a resync: the mirror's members of other nodes become Redis's, and ours hear the difference. */
+  private applyResync(n: Extract<Notice, { t: 'R' }>): void {
+    const { registry, stats } = this.deps.core;
+    for (const [rid, kind, records] of n.rooms) {
+      const room = registry.get(rid);
+      if (room === undefined || room.kind !== kind) continue;
+      const remote = new Map(records.filter((r) => r.n !== this.deps.nodeId).map((r) => [r.id, r]));
+      for (const m of [...room.members.values()]) {
+        if (m.node === undefined || remote.has(m.id)) continue;
+        removeMember(registry, stats, rid, m.id);
+        this.announce(room, m.id, 'left', m.profile);
+      }
+      for (const r of [...remote.values()].sort((a, b) => a.s - b.s)) {
+        if (room.members.has(r.id)) continue;
+        registry.add(rid, kind, { id: r.id, profile: r.p, node: r.n });
+        this.announce(room, r.id, 'joined', r.p);
+      }
+    }
+    this.take(n.req)?.resolve(n);
+  }
+
+  /** Tells this node's members of a room that a member joined or left. */
+  private announce(room: Room, memberId: string, event: 'joined' | 'left', profile: Profile): void {
+    const { sockets, builder, stats } = this.deps.core;
+    for (const m of room.members.values()) {
+      if (m.node !== undefined || m.id === memberId) continue;
+      const ws = sockets.get(m.id);
+      if (ws) sendText(ws, builder.memberEvent(m.id, room.kind, event, profile, room.rid), stats);
+    }
+  }
+
+  private serially<T>(connId: string, op: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(connId) ?? Promise.resolve();
+    const result = prev.then(op, op);
+    const tail = result.then(() => undefined, () => undefined);
+    this.tails.set(connId, tail);
+    void tail.then(() => {
+      if (this.tails.get(connId) === tail) this.tails.delete(connId);
+    });
+    return result;
+  }
+
+  private expect(req: string, timeoutMs: number): Promise<Notice> {
+    const p = new Promise<Notice>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(req);
+        reject(new ClusterUnavailable(`no answer from redis within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.set(req, { resolve, reject, timer });
+    });
+    // It may fail while its owner still awaits the script: not an unhandled rejection (the owner awaits it next).
+    p.catch(() => undefined);
+    return p;
+  }
+
+  private take(req: string): Waiter | undefined {
+    const w = this.waiters.get(req);
+    if (w === undefined) return undefined;
+    clearTimeout(w.timer);
+    this.waiters.delete(req);
+    return w;
+  }
+
+  private cancel(req: string): void {
+    const w = this.take(req);
+    // Nobody awaits a cancelled waiter's promise any more: settle it quietly.
+    w?.resolve({ t: 'R', req, rooms: [] });
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * Room membership as atomic Lua scripts: Redis runs one script at a time, so ten joins racing for
+ * a two-seat room from three nodes are decided one after the other, exactly as the single
+ * process's supervisor decides them.
+ *
+ * Data model (P = cluster.keyPrefix):
+ *   P r:<rid>:meta   hash  kind, seq (join counter: the order of members)
+ *   P r:<rid>:m      hash  connId → member record {"s":seq,"id":connId,"n":nodeId,"p":profile}
+ *   P r:<rid>:n      hash  nodeId → members that node holds in the room (who gets notices)
+ *   P c:<connId>     hash  rid → kind (the MUC limit, and everything a connection leaves at once)
+ *   P n:<node>:c     set   connection ids a node holds (what is removed when it dies)
+ *   P nodes          set   registered nodes;  P alive:<node>  heartbeat key with a TTL
+ *
+ * A script that changes a room PUBLISHes a notice ('m' + JSON) to the node channel of every other
+ * node holding the room, and the result of a join/leave/resync to the requesting node's own
+ * channel: each node then learns every change in the one order Redis executed them (one
+ * subscriber connection), so its mirror never applies a stale snapshot after a newer change.
+ * Notice types: J/L own join/leave result, j/l another node's join/leave, x/y removed/added by
+ * a crash clean-up or a resync (the receiving node announces left/joined itself), R own resync.
+ */
+
+/** Helpers shared by every script (prepended). ARGV[1] is always the key prefix. */
+const PRELUDE = `
+local P = ARGV[1]
+local function rk(rid, s) return P .. 'r:' .. rid .. ':' .. s end
+local function notice(t, rid, kind, rec)
+  return 'm{"t":"' .. t .. '","rid":' .. cjson.encode(rid) .. ',"kind":' .. cjson.encode(kind) .. ',"m":' .. rec .. '}'
+end
+local function toHolders(rid, exceptNode, payload)
+  for _, n in ipairs(redis.call('HKEYS', rk(rid, 'n'))) do
+    if n ~= exceptNode then redis.call('PUBLISH', P .. 'n:' .. n, payload) end
+  end
+end
+-- Removes one membership; returns the member record, or false when it was not there.
+local function removeMember(rid, conn, node)
+  local mk = rk(rid, 'm')
+  local rec = redis.call('HGET', mk, conn)
+  if not rec then return false end
+  redis.call('HDEL', mk, conn)
+  local ck = P .. 'c:' .. conn
+  redis.call('HDEL', ck, rid)
+  if redis.call('HLEN', ck) == 0 then redis.call('SREM', P .. 'n:' .. node .. ':c', conn) end
+  if redis.call('HINCRBY', rk(rid, 'n'), node, -1) <= 0 then redis.call('HDEL', rk(rid, 'n'), node) end
+  if redis.call('HLEN', mk) == 0 then redis.call('DEL', mk, rk(rid, 'n'), rk(rid, 'meta')) end
+  return rec
+end
+local function addMember(rid, kind, conn, node, profile)
+  local meta = rk(rid, 'meta')
+  if redis.call('HSETNX', meta, 'kind', kind) == 0 and redis.call('HGET', meta, 'kind') ~= kind then return false end
+  local seq = redis.call('HINCRBY', meta, 'seq', 1)
+  local rec = '{"s":' .. seq .. ',"id":' .. cjson.encode(conn) .. ',"n":' .. cjson.encode(node) .. ',"p":' .. profile .. '}'
+  redis.call('HSET', rk(rid, 'm'), conn, rec)
+  redis.call('HSET', P .. 'c:' .. conn, rid, kind)
+  redis.call('SADD', P .. 'n:' .. node .. ':c', conn)
+  redis.call('HINCRBY', rk(rid, 'n'), node, 1)
+  return rec
+end
+-- Removes every membership a node holds, announcing each to the other holders (x); returns how many.
+local function removeNode(node)
+  local count = 0
+  for _, conn in ipairs(redis.call('SMEMBERS', P .. 'n:' .. node .. ':c')) do
+    for _, rid in ipairs(redis.call('HKEYS', P .. 'c:' .. conn)) do
+      local kind = redis.call('HGET', rk(rid, 'meta'), 'kind') or 'room'
+      local rec = removeMember(rid, conn, node)
+      if rec then
+        toHolders(rid, node, notice('x', rid, kind, rec))
+        count = count + 1
+      end
+    end
+    redis.call('DEL', P .. 'c:' .. conn)
+  end
+  redis.call('DEL', P .. 'n:' .. node .. ':c')
+  redis.call('SREM', P .. 'nodes', node)
+  return count
+end
+`;
+
+/** ARGV: P, rid, kind, connId, nodeId, profileJson, capacity, maxMultiRooms, requestId → verdict. */
+const JOIN = `
+local rid, kind, conn, node, profile = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local capacity, maxMulti, req = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
+local mk = rk(rid, 'm')
+local existing = redis.call('HGET', rk(rid, 'meta'), 'kind')
+if existing and existing ~= kind then return 'kindConflict' end
+if redis.call('HEXISTS', mk, conn) == 1 then return 'alreadyMember' end
+if redis.call('HLEN', mk) >= capacity then return 'full' end
+if kind == 'muc' then
+  local n = 0
+  for _, k in ipairs(redis.call('HVALS', P .. 'c:' .. conn)) do
+    if k == 'muc' then n = n + 1 end
+  end
+  if n >= maxMulti then return 'tooManyMultiRooms' end
+end
+local rec = addMember(rid, kind, conn, node, profile)
+toHolders(rid, node, notice('j', rid, kind, rec))
+redis.call('PUBLISH', P .. 'n:' .. node, 'm{"t":"J","req":' .. cjson.encode(req) .. ',"rid":' .. cjson.encode(rid) ..
+  ',"kind":' .. cjson.encode(kind) .. ',"m":' .. rec .. ',"all":[' .. table.concat(redis.call('HVALS', mk), ',') .. ']}')
+return 'joined'
+`;
+
+/** ARGV: P, rid, connId, nodeId, requestId → {'left', kind} | {'notMember'}. */
+const LEAVE = `
+local rid, conn, node, req = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local kind = redis.call('HGET', rk(rid, 'meta'), 'kind')
+local rec = removeMember(rid, conn, node)
+if not rec then return {'notMember'} end
+toHolders(rid, node, notice('l', rid, kind, rec))
+redis.call('PUBLISH', P .. 'n:' .. node, 'm{"t":"L","req":' .. cjson.encode(req) .. ',"rid":' .. cjson.encode(rid) ..
+  ',"kind":' .. cjson.encode(kind) .. ',"m":' .. rec .. '}')
+return {'left', kind}
+`;
+
+/** A connection closed (its node already updated its mirror). ARGV: P, connId, nodeId → rooms left. */
+const LEAVE_ALL = `
+local conn, node = ARGV[2], ARGV[3]
+local count = 0
+for _, rid in ipairs(redis.call('HKEYS', P .. 'c:' .. conn)) do
+  local kind = redis.call('HGET', rk(rid, 'meta'), 'kind') or 'room'
+  local rec = removeMember(rid, conn, node)
+  if rec then
+    toHolders(rid, node, notice('l', rid, kind, rec))
+    count = count + 1
+  end
+end
+redis.call('DEL', P .. 'c:' .. conn)
+redis.call('SREM', P .. 'n:' .. node .. ':c', conn)
+return count
+`;
+
+/** ARGV: P, nodeId, ttlMs → 1 when the node was not registered (first beat, reaped, or Redis lost its data). */
+const HEARTBEAT = `
+redis.call('SET', P .. 'alive:' .. ARGV[2], '1', 'PX', tonumber(ARGV[3]))
+return redis.call('SADD', P .. 'nodes', ARGV[2])
+`;
+
+/** Removes the members of every registered node whose heartbeat expired. Once: the node leaves
+ * the registry in the same script. ARGV: P → {node, members removed, …}. */
+const REAP = `
+local out = {}
+for _, n in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
+  if redis.call('EXISTS', P .. 'alive:' .. n) == 0 then
+    local count = removeNode(n)
+    table.insert(out, n)
+    table.insert(out, count)
+  end
+end
+return out
+`;
+
+/** A node stops: whatever it still holds is removed and announced. ARGV: P, nodeId → members removed. */
+const STOP = `
+local count = removeNode(ARGV[2])
+redis.call('DEL', P .. 'alive:' .. ARGV[2])
+return count
+`;
+
+/**
+ * Makes Redis hold exactly this node's memberships (after start, an outage, a Redis restart or
+ * being reaped while alive): what Redis has and the node no longer has is removed (x), what the
+ * node has and Redis lost is added back (y), then the rooms' full member lists go to the node (R).
+ * ARGV: P, nodeId, ttlMs, requestId, JSON [[rid, kind, connId, profileJson], …] → entries kept.
+ */
+const RESYNC = `
+local node, req = ARGV[2], ARGV[4]
+redis.call('SET', P .. 'alive:' .. node, '1', 'PX', tonumber(ARGV[3]))
+redis.call('SADD', P .. 'nodes', node)
+local entries = cjson.decode(ARGV[5])
+local want = {}
+for _, e in ipairs(entries) do want[e[3] .. '\\n' .. e[1]] = true end
+for _, conn in ipairs(redis.call('SMEMBERS', P .. 'n:' .. node .. ':c')) do
+  for _, rid in ipairs(redis.call('HKEYS', P .. 'c:' .. conn)) do
+    if not want[conn .. '\\n' .. rid] then
+      local kind = redis.call('HGET', rk(rid, 'meta'), 'kind') or 'room'
+      local rec = removeMember(rid, conn, node)
+      if rec then toHolders(rid, node, notice('x', rid, kind, rec)) end
+    end
+  end
+end
+local rooms, kept = {}, 0
+for _, e in ipairs(entries) do
+  local rid, kind, conn = e[1], e[2], e[3]
+  local rec = redis.call('HGET', rk(rid, 'm'), conn)
+  if not rec then
+    rec = addMember(rid, kind, conn, node, e[4])
+    if rec then toHolders(rid, node, notice('y', rid, kind, rec)) end
+  end
+  if rec then
+    rooms[rid] = kind
+    kept = kept + 1
+  end
+end
+local parts = {}
+for rid, kind in pairs(rooms) do
+  table.insert(parts, '[' .. cjson.encode(rid) .. ',' .. cjson.encode(kind) .. ',[' .. table.concat(redis.call('HVALS', rk(rid, 'm')), ',') .. ']]')
+end
+redis.call('PUBLISH', P .. 'n:' .. node, 'm{"t":"R","req":' .. cjson.encode(req) .. ',"rooms":[' .. table.concat(parts, ',') .. ']}')
+return kept
+`;
+
+export const SCRIPTS = {
+  jsongleJoin: PRELUDE + JOIN,
+  jsongleLeave: PRELUDE + LEAVE,
+  jsongleLeaveAll: PRELUDE + LEAVE_ALL,
+  jsongleHeartbeat: PRELUDE + HEARTBEAT,
+  jsongleReap: PRELUDE + REAP,
+  jsongleStop: PRELUDE + STOP,
+  jsongleResync: PRELUDE + RESYNC,
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
