@@ -8,9 +8,11 @@
  * --workers=N (generator processes, default 2); --duration=S (measured seconds of the traffic
  * scenarios); --hold=N (connections of the hold scenario); --cpu-prof=DIR (profile the real server: node --cpu-prof, written when it exits).
  */
+import { spawnSync } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { resolve } from 'node:path';
 import { hasTaskset, installExitHooks } from './lib/children.js';
 import { ratioLine, table, type Row } from './lib/report.js';
 import { RELAY_ID, SCENARIOS, type BenchContext, type Scenario } from './lib/scenarios.js';
@@ -130,6 +132,7 @@ async function main(): Promise<number> {
     `per server core = headline ÷ server CPU share; ratio = jsongle / bare uWS headline (for KiB/conn and p99, lower is better).\n`);
   console.log(table(rows));
   console.log('');
+  runClusterScenarios(opts);
   if (opts.baselineOnly || !scenarios.some((s) => s.id === RELAY_ID)) {
     console.log('no P2P relay comparison in this run: no ratio line');
     return 0;
@@ -138,6 +141,24 @@ async function main(): Promise<number> {
   const line = ratioLine(rate('jsongle'), rate('baseline'));
   console.log(line);
   return Number.isFinite(rate('jsongle')) && Number.isFinite(rate('baseline')) ? 0 : 1;
+}
+
+/**
+ * The Redis engine's scenarios (bench/cluster/run.ts): the cross-node relay in every full run and in
+ * a quick run of all scenarios, the multi-process hold in --full only. Skipped, with a line saying
+ * so, when redis-server is not installed. Printed before the ratio line, which stays last.
+ */
+function runClusterScenarios(opts: ReturnType<typeof parseOptions>): void {
+  if (opts.baselineOnly || (opts.only.length > 0 && !opts.only.some((o) => 'cluster'.includes(o)))) return;
+  const redis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (redis.status !== 0) {
+    console.log('cross-node scenarios skipped: redis-server is not installed (apt-get install redis-server)\n');
+    return;
+  }
+  const script = resolve(dirname(fileURLToPath(import.meta.url)), 'cluster', 'run.js');
+  const args = opts.full ? [script, '--full'] : [script, '--only=relay'];
+  spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], timeout: opts.full ? 900_000 : 120_000 });
+  console.log('');
 }
 
 main().then(
