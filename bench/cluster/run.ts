@@ -227,7 +227,8 @@ async function waitForQuietBox(): Promise<void> {
   const others = () => {
     try {
       return execFileSync('pgrep', ['-f', 'dist/bench/(run|loadgen)'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number)
-        .filter((pid) => pid !== process.pid && !childPids(process.pid).includes(pid));
+        // npm run bench starts this script itself: its parent is not "another" benchmark.
+        .filter((pid) => pid !== process.pid && pid !== process.ppid && !childPids(process.pid).includes(pid));
     } catch {
       return []; // pgrep exits 1 when nothing matches
     }
