@@ -54,10 +54,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  let server;
+  let server: ReturnType<typeof createServer>;
   try {
     server = createServer(config);
-    await server.start();
   } catch (err) {
     if (err instanceof StartupError) {
       process.stderr.write(`jsongle-server: ${err.message}\n`);
@@ -66,6 +65,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const running = server;
+  // Handlers go in before the ports open: a SIGTERM that arrives while starting (a supervisor
+  // stopping us at once) must drain, not kill the process with the default action.
   let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     const now = Date.now();
@@ -86,6 +87,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  try {
+    await running.start();
+  } catch (err) {
+    if (err instanceof StartupError) {
+      process.stderr.write(`jsongle-server: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
 }
 
 main().catch((err) => {

@@ -146,6 +146,10 @@ export const configSchema = {
     doc: 'Rotation period: 1d, 1h to 24h, or 1m to 60m.',
     format: 'logPeriod', default: '1d', env: 'logFilePeriod',
   },
+  logFileMaxSize: {
+    doc: 'Also rotate a log file when it reaches this size (e.g. 100k, 20m, 1g). Empty: by period only.',
+    format: 'logSize', default: '', env: 'logFileMaxSize',
+  },
   key: {
     doc: 'TLS private key file (PEM). With cert, both ports serve TLS.', format: String, default: '', env: 'key',
   },
@@ -205,6 +209,12 @@ export function addConfigFormats(): void {
       }
     },
     coerce: (v: unknown) => (typeof v === 'string' ? Number(v) : v),
+  });
+  convict.addFormat({
+    name: 'logSize',
+    validate(v: unknown) {
+      if (typeof v !== 'string' || !/^$|^[1-9]\d*[kmg]$/.test(v)) throw new Error('must be empty or look like 100k, 20m or 1g');
+    },
   });
   convict.addFormat({
     name: 'logPeriod',

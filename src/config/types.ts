@@ -28,6 +28,7 @@ export interface Config {
   readonly logPath: string;
   readonly logFilesNumber: number;
   readonly logFilePeriod: string;
+  readonly logFileMaxSize: string;
   readonly key: string;
   readonly cert: string;
   readonly inspect: { readonly enabled: boolean; readonly url: string };

@@ -34,7 +34,10 @@ export function rotationOf(period: string): { datePattern: string; frequency?: s
   return { datePattern: 'YYYY-MM-DD-HH-mm', frequency: `${n}m` };
 }
 
-export function createLogger(config: Pick<Config, 'logDefaultLevel' | 'logPath' | 'logFilesNumber' | 'logFilePeriod'>, opts: { console?: boolean } = {}): Logger {
+export function createLogger(
+  config: Pick<Config, 'logDefaultLevel' | 'logPath' | 'logFilesNumber' | 'logFilePeriod'> & Partial<Pick<Config, 'logFileMaxSize'>>,
+  opts: { console?: boolean } = {},
+): Logger {
   const format = winston.format.combine(
     maskPersonalData(),
     winston.format.timestamp(),
@@ -52,6 +55,7 @@ export function createLogger(config: Pick<Config, 'logDefaultLevel' | 'logPath' 
       datePattern,
       frequency,
       maxFiles: config.logFilesNumber,
+      ...(config.logFileMaxSize ? { maxSize: config.logFileMaxSize } : {}),
       auditFile: `${config.logPath}/.jsongle-server-audit.json`,
     });
     transports.push(files);
@@ -78,10 +82,17 @@ function wrap(root: winston.Logger, log: winston.Logger, files?: DailyRotateFile
     close: () =>
       new Promise<void>((resolve) => {
         if (!files) return resolve();
+        const transport = files;
         let done = false;
         const finish = () => { if (!done) { done = true; resolve(); } };
-        files.on('finish', finish);
         setTimeout(finish, 2000).unref();
+        // The transport's own 'finish' means every line reached its file stream, not the disk: end
+        // that stream too, and resolve once it has flushed.
+        transport.once('finish', () => {
+          const stream = (transport as unknown as { logStream?: { end(cb: () => void): void } }).logStream;
+          if (stream) stream.end(finish);
+          else finish();
+        });
         root.end();
       }),
   };
