@@ -224,6 +224,8 @@ const ms = (us: number) => (us / 1000).toFixed(1);
 
 /** Another benchmark on this 2-core box would make both wrong: wait (bounded) until none runs. */
 async function waitForQuietBox(): Promise<void> {
+  // Started by npm run bench (bench/run.ts), which has finished its own load by then.
+  if (process.env.JSONGLE_BENCH_PARENT === '1') return;
   const others = () => {
     try {
       return execFileSync('pgrep', ['-f', 'dist/bench/(run|loadgen)'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number)
