@@ -8,6 +8,8 @@
  * Loopback test tool only: it does not check Sec-WebSocket-Accept and supports no extensions.
  */
 import { connect, type Socket } from 'node:net';
+// The load generator's framing (zero mask key): one implementation for both raw clients.
+import { maskedFrame } from '../../bench/loadgen/frames.js';
 
 const HANDSHAKE_KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 
@@ -135,23 +137,7 @@ export class RawWebSocket {
 
   private write(opcode: number, payload: Buffer): void {
     if (this.ended || this.socket.destroyed) return;
-    const len = payload.length;
-    const headLen = len < 126 ? 2 : len < 65536 ? 4 : 10;
-    // Mask bit set with an all-zero key: XOR with zero leaves the payload as it is.
-    const frame = Buffer.allocUnsafe(headLen + 4 + len);
-    frame[0] = 0x80 | opcode;
-    if (len < 126) {
-      frame[1] = 0x80 | len;
-    } else if (len < 65536) {
-      frame[1] = 0x80 | 126;
-      frame.writeUInt16BE(len, 2);
-    } else {
-      frame[1] = 0x80 | 127;
-      frame.writeBigUInt64BE(BigInt(len), 2);
-    }
-    frame.writeUInt32BE(0, headLen);
-    payload.copy(frame, headLen + 4);
-    this.socket.write(frame);
+    this.socket.write(maskedFrame(opcode, payload));
   }
 
   private onData(chunk: Buffer): void {
