@@ -1,30 +1,51 @@
 /**
- * One actor per WebSocket: connected → helloed (outOfRoom ⇄ inRoom) → closing → closed.
+ * One actor per connection: connected → helloed (outOfRoom ⇄ inRoom) → closing → closed.
  *
- * Pure and visual: this file imports only xstate and can be pasted into Stately Studio.
- * Actions and I/O guards are named stubs here; src/actors/connection.ts supplies them with
- * `connectionMachine.provide(...)`. The relay transition assigns nothing, so a relayed message
- * costs one event and the guards below, and nothing else in the actor.
+ * Pure and visual: this file imports only xstate and pastes into Stately Studio. Every action and
+ * every I/O guard is a named stub here; src/actors/connection.ts supplies them with
+ * `connectionMachine.provide(...)`, each a one-line call into the owner of a room or a socket.
+ *
+ * The relay routing is in the chart: a relayed message arrives as one of four events (a propose,
+ * another call action, a message the server acknowledges, an event it does not), each with the
+ * room it is addressed to looked up once at the edge. The guards read that room: the first two
+ * rows are the frequent case (a reachable P2P peer, a reachable multi-user room), so a relay costs
+ * one guard; the refusals and the rare P2P room of more than two follow. Nothing runs after a
+ * relay that could not go out: each row either relays or refuses.
  */
 import { assign, setup } from 'xstate';
 
-type RoomKind = 'room' | 'muc';
+export type RoomKind = 'room' | 'muc';
+
 /** A client frame that passed the envelope checks (typed loosely: the machine only routes it). */
-interface Frame {
+export interface Frame {
   to?: unknown;
   jsongle: { action: string; [key: string]: unknown };
   [key: string]: unknown;
 }
 
+/** A relayable frame: `to` is a string (the room id). */
+export interface RelayFrame extends Frame {
+  to: string;
+}
+
+/** What the chart reads of the room a relay is addressed to (the room owner's object). */
+export interface RoomView {
+  readonly rid: string;
+  readonly kind: RoomKind;
+  readonly members: { readonly size: number };
+  /** Some members sit on other nodes and the bus to them is down (Redis engine): a relay would not reach them. */
+  readonly beyondReach: boolean;
+}
+
 export interface ConnectionContext {
-  /** Connection id: the client's address for server-made messages (conn/<id>). */
+  /** Connection id: the client's address for server-made messages. */
   id: string;
   /** Transaction of the session-hello request; the client's answer must echo it. */
   helloTransaction: string;
   /** What the hello said, once it was valid. */
   profile: { uid: string; dn?: string } | null;
-  /** Rooms this connection is in, with their kind. */
-  rooms: Record<string, RoomKind>;
+  /** Rooms this connection is in. A Set changed in place: a join costs O(1) however many rooms it holds. */
+  rooms: Set<string>;
 }
 
 export interface ConnectionInput {
@@ -32,20 +53,45 @@ export interface ConnectionInput {
   helloTransaction: string;
 }
 
+/** A relayed message and the room its `to` names (undefined: no such room). */
+export interface RelayEvent {
+  msg: RelayFrame;
+  room: RoomView | undefined;
+}
+
 export type ConnectionEvent =
   | { type: 'client.hello'; msg: Frame }
   | { type: 'client.join'; msg: Frame; kind: RoomKind }
   | { type: 'client.leave'; msg: Frame }
   | { type: 'client.unknownQuery'; msg: Frame }
-  | { type: 'client.relay'; msg: Frame }
+  | ({ type: 'client.propose' } & RelayEvent)
+  | ({ type: 'client.callAction' } & RelayEvent)
+  | ({ type: 'client.message' } & RelayEvent)
+  | ({ type: 'client.roomEvent' } & RelayEvent)
   | { type: 'client.metrics'; msg: Frame }
   | { type: 'client.invalid'; msg: Frame; code: number; param: string }
   | { type: 'client.malformed'; code: number }
-  | { type: 'room.joined'; rid: string; kind: RoomKind }
+  | { type: 'room.joined'; rid: string }
   | { type: 'room.left'; rid: string }
   | { type: 'hello.timeout' }
   | { type: 'server.drain' }
   | { type: 'ws.closed' };
+
+/** Params of the actions that answer one client frame. */
+export interface FrameParams {
+  msg: Frame;
+}
+export interface InvalidParams {
+  msg: Frame;
+  code: number;
+  param: string;
+}
+export interface JoinParams {
+  msg: Frame;
+  kind: RoomKind;
+}
+
+const isMember = (context: ConnectionContext, e: RelayEvent): boolean => context.rooms.has(e.msg.to);
 
 export const connectionMachine = setup({
   types: {
@@ -54,76 +100,65 @@ export const connectionMachine = setup({
     input: {} as ConnectionInput,
   },
   actions: {
-    // I/O — supplied by src/actors/connection.ts
+    // Replies to this connection — supplied by src/actors/connection.ts
     sendHelloRequest: () => {},
+    acknowledgeHello: (_, _p: FrameParams) => {},
+    rejectHello: (_, _p: FrameParams) => {},
+    rejectSecondHello: (_, _p: FrameParams) => {},
+    replyHelloRequired: (_, _p: FrameParams) => {},
+    replyMalformed: (_, _p: { code: number }) => {},
+    replyInvalid: (_, _p: InvalidParams) => {},
+    replyQueryNotSupported: (_, _p: FrameParams) => {},
+    replyNotInRoom: (_, _p: FrameParams) => {},
+    replyUnreachable: (_, _p: FrameParams) => {},
+    replyNoOtherMember: (_, _p: FrameParams) => {},
+    replyRoomUnavailable: (_, _p: FrameParams) => {},
+    replyTooManyRooms: (_, _p: FrameParams) => {},
+    replyTrying: (_, _p: FrameParams) => {},
+    acknowledgeMessage: (_, _p: FrameParams) => {},
+    // Fan-out — supplied by src: one call into the room's owner
+    relayToPeer: (_, _p: RelayEvent) => {},
+    relayToMultiRoom: (_, _p: RelayEvent) => {},
+    relayToEachMember: (_, _p: RelayEvent) => {},
+    recordCallMetrics: (_, _p: FrameParams) => {},
+    // Messages to the supervisor (the membership authority)
+    askSupervisorToJoin: (_, _p: JoinParams) => {},
+    askSupervisorToLeave: (_, _p: FrameParams) => {},
+    // The socket's life — supplied by src: calls into the connection owner
     startHelloClock: () => {},
     stopHelloClock: () => {},
-    acknowledgeHello: () => {},
-    rejectHello: () => {},
-    rejectSecondHello: () => {},
-    replyHelloTimeout: () => {},
     closeForHelloTimeout: () => {},
-    replyHelloRequired: () => {},
-    replyMalformed: () => {},
-    replyInvalid: () => {},
-    replyQueryNotSupported: () => {},
-    replyNotInRoom: () => {},
-    replyUnreachable: () => {},
-    replyNoOtherMember: () => {},
-    replyTrying: () => {},
-    acknowledgeMessage: () => {},
-    relayToRoom: () => {},
-    trackCallState: () => {},
-    recordCallMetrics: () => {},
-    requestJoin: () => {},
-    requestLeave: () => {},
-    announceShutdown: () => {},
+    closeForShutdown: () => {},
     // Pure
     assignProfile: assign({
-      profile: ({ event }) => {
-        const d = (event as { msg: Frame }).msg.jsongle.description as { uid: string; dn?: string };
+      profile: (_, p: FrameParams) => {
+        const d = p.msg.jsongle.description as { uid: string; dn?: string };
         return d.dn === undefined ? { uid: d.uid } : { uid: d.uid, dn: d.dn };
       },
     }),
-    assignRoom: assign({
-      rooms: ({ context, event }) => {
-        const { rid, kind } = event as { rid: string; kind: RoomKind };
-        return { ...context.rooms, [rid]: kind };
-      },
+    addRoom: assign({
+      rooms: ({ context }, p: { rid: string }) => context.rooms.add(p.rid),
     }),
-    unassignRoom: assign({
-      rooms: ({ context, event }) => {
-        const { rid } = event as { rid: string };
-        const rooms = { ...context.rooms };
-        delete rooms[rid];
-        return rooms;
+    removeRoom: assign({
+      rooms: ({ context }, p: { rid: string }) => {
+        context.rooms.delete(p.rid);
+        return context.rooms;
       },
     }),
   },
   guards: {
-    // Supplied by src (they read the room registry or the hello rules)
-    isHelloValid: () => false,
-    isCallWithNobodyToReach: () => false,
-    isMessageWithNobodyToReach: () => false,
-    // Pure
-    isNotMemberOfTarget: ({ context, event }) => {
-      const to = (event as { msg: Frame }).msg.to;
-      return typeof to !== 'string' || !Object.hasOwn(context.rooms, to);
-    },
-    isCallSignal: ({ event }) => {
-      const a = (event as { msg: Frame }).msg.jsongle.action;
-      return a === 'session-accept' || a === 'session-terminate';
-    },
-    isSessionPropose: ({ event }) => (event as { msg: Frame }).msg.jsongle.action === 'session-propose',
-    isChatMessage: ({ event }) => {
-      const a = (event as { msg: Frame }).msg.jsongle.action;
-      return a === 'session-text' || a === 'session-custom';
-    },
-    isLastRoom: ({ context, event }) => {
-      const { rid } = event as { rid: string };
-      const rids = Object.keys(context.rooms);
-      return rids.length === 1 && rids[0] === rid;
-    },
+    // Supplied by src (the hello rules and the per-connection room limit read the config)
+    isHelloValid: (_, _p: FrameParams) => false,
+    isAtRoomLimit: (_, _p: JoinParams) => false,
+    // Pure: they read the room looked up at the edge
+    isToReachablePeer: ({ context }, e: RelayEvent) =>
+      e.room !== undefined && e.room.kind === 'room' && e.room.members.size === 2 && !e.room.beyondReach && isMember(context, e),
+    isToReachableMultiRoom: ({ context }, e: RelayEvent) =>
+      e.room !== undefined && e.room.kind === 'muc' && !e.room.beyondReach && isMember(context, e),
+    isNotMemberOfTarget: ({ context }, e: RelayEvent) => e.room === undefined || !isMember(context, e),
+    isAloneInRoom: (_, e: RelayEvent) => e.room !== undefined && e.room.kind === 'room' && e.room.members.size < 2,
+    isRoomBeyondReach: (_, e: RelayEvent) => e.room !== undefined && e.room.beyondReach,
+    isLastRoom: ({ context }, p: { rid: string }) => context.rooms.size === 1 && context.rooms.has(p.rid),
   },
 }).createMachine({
   id: 'connection',
@@ -131,13 +166,13 @@ export const connectionMachine = setup({
     id: input.id,
     helloTransaction: input.helloTransaction,
     profile: null,
-    rooms: {},
+    rooms: new Set<string>(),
   }),
   initial: 'connected',
   on: {
     'ws.closed': { target: '.closed' },
-    'server.drain': { target: '.closing', actions: 'announceShutdown' },
-    'client.malformed': { actions: 'replyMalformed' },
+    'server.drain': { target: '.closing', actions: 'closeForShutdown' },
+    'client.malformed': { actions: { type: 'replyMalformed', params: ({ event }) => event } },
   },
   states: {
     connected: {
@@ -146,53 +181,107 @@ export const connectionMachine = setup({
       entry: ['sendHelloRequest', 'startHelloClock'],
       exit: 'stopHelloClock',
       on: {
-        'hello.timeout': { target: 'closing', actions: ['replyHelloTimeout', 'closeForHelloTimeout'] },
+        'hello.timeout': { target: 'closing', actions: 'closeForHelloTimeout' },
         'client.hello': [
-          { guard: 'isHelloValid', target: 'helloed', actions: ['assignProfile', 'acknowledgeHello'] },
-          { actions: 'rejectHello' },
+          {
+            guard: { type: 'isHelloValid', params: ({ event }) => event },
+            target: 'helloed',
+            actions: [
+              { type: 'assignProfile', params: ({ event }) => event },
+              { type: 'acknowledgeHello', params: ({ event }) => event },
+            ],
+          },
+          { actions: { type: 'rejectHello', params: ({ event }) => event } },
         ],
-        'client.join': { actions: 'replyHelloRequired' },
-        'client.leave': { actions: 'replyHelloRequired' },
-        'client.unknownQuery': { actions: 'replyHelloRequired' },
-        'client.relay': { actions: 'replyHelloRequired' },
-        'client.metrics': { actions: 'replyHelloRequired' },
-        'client.invalid': { actions: 'replyHelloRequired' },
+        'client.join': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
+        'client.leave': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
+        'client.unknownQuery': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
+        'client.propose': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
+        'client.callAction': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
+        'client.message': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
+        'client.roomEvent': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
+        'client.metrics': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
+        'client.invalid': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
       },
     },
     helloed: {
       description: 'The client said hello: it may join rooms, send metrics and relay in its rooms.',
       initial: 'outOfRoom',
       on: {
-        'client.hello': { actions: 'rejectSecondHello' },
-        'client.join': { actions: 'requestJoin' },
-        'client.leave': { actions: 'requestLeave' },
-        'client.unknownQuery': { actions: 'replyQueryNotSupported' },
-        'client.metrics': { actions: 'recordCallMetrics' },
-        'client.invalid': { actions: 'replyInvalid' },
+        'client.hello': { actions: { type: 'rejectSecondHello', params: ({ event }) => event } },
+        'client.join': [
+          { guard: { type: 'isAtRoomLimit', params: ({ event }) => event }, actions: { type: 'replyTooManyRooms', params: ({ event }) => event } },
+          { actions: { type: 'askSupervisorToJoin', params: ({ event }) => event } },
+        ],
+        'client.leave': { actions: { type: 'askSupervisorToLeave', params: ({ event }) => event } },
+        'client.unknownQuery': { actions: { type: 'replyQueryNotSupported', params: ({ event }) => event } },
+        'client.metrics': { actions: { type: 'recordCallMetrics', params: ({ event }) => event } },
+        'client.invalid': { actions: { type: 'replyInvalid', params: ({ event }) => event } },
       },
       states: {
         outOfRoom: {
           on: {
-            'client.relay': { actions: 'replyNotInRoom' },
-            'room.joined': { target: 'inRoom', actions: 'assignRoom' },
+            'client.propose': { actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
+            'client.callAction': { actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
+            'client.message': { actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
+            'client.roomEvent': { actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
+            'room.joined': { target: 'inRoom', actions: { type: 'addRoom', params: ({ event }) => event } },
           },
         },
         inRoom: {
-          description: 'Member of at least one room: relays go straight to the room topic.',
+          description: 'Member of at least one room: relays go out through the room they name.',
           on: {
-            'client.relay': [
-              { guard: 'isNotMemberOfTarget', actions: 'replyNotInRoom' },
-              { guard: 'isCallWithNobodyToReach', actions: 'replyUnreachable' },
-              { guard: 'isMessageWithNobodyToReach', actions: 'replyNoOtherMember' },
-              { guard: 'isSessionPropose', actions: ['relayToRoom', 'replyTrying'] },
-              { guard: 'isChatMessage', actions: ['relayToRoom', 'acknowledgeMessage'] },
-              { guard: 'isCallSignal', actions: ['trackCallState', 'relayToRoom'] },
-              { actions: 'relayToRoom' },
+            // transport-info, session-info, -initiate, -accept, -terminate…: the frequent relay.
+            'client.callAction': [
+              { guard: { type: 'isToReachablePeer', params: ({ event }) => event }, actions: { type: 'relayToPeer', params: ({ event }) => event } },
+              { guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event }, actions: { type: 'relayToMultiRoom', params: ({ event }) => event } },
+              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
+              { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
+              { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+              { actions: { type: 'relayToEachMember', params: ({ event }) => event } },
             ],
-            'room.joined': { actions: 'assignRoom' },
+            'client.propose': [
+              {
+                guard: { type: 'isToReachablePeer', params: ({ event }) => event },
+                actions: [{ type: 'relayToPeer', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }],
+              },
+              {
+                guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event },
+                actions: [{ type: 'relayToMultiRoom', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }],
+              },
+              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
+              { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
+              { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+              { actions: [{ type: 'relayToEachMember', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }] },
+            ],
+            // session-text, session-custom: acknowledged once they went out.
+            'client.message': [
+              {
+                guard: { type: 'isToReachablePeer', params: ({ event }) => event },
+                actions: [{ type: 'relayToPeer', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }],
+              },
+              {
+                guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event },
+                actions: [{ type: 'relayToMultiRoom', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }],
+              },
+              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
+              { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyNoOtherMember', params: ({ event }) => event } },
+              { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+              { actions: [{ type: 'relayToEachMember', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }] },
+            ],
+            // session-event (reactions, presence…): relayed, not acknowledged.
+            'client.roomEvent': [
+              { guard: { type: 'isToReachablePeer', params: ({ event }) => event }, actions: { type: 'relayToPeer', params: ({ event }) => event } },
+              { guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event }, actions: { type: 'relayToMultiRoom', params: ({ event }) => event } },
+              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
+              { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyNoOtherMember', params: ({ event }) => event } },
+              { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+              { actions: { type: 'relayToEachMember', params: ({ event }) => event } },
+            ],
+            'room.joined': { actions: { type: 'addRoom', params: ({ event }) => event } },
             'room.left': [
-              { guard: 'isLastRoom', target: 'outOfRoom', actions: 'unassignRoom' },
-              { actions: 'unassignRoom' },
+              { guard: { type: 'isLastRoom', params: ({ event }) => event }, target: 'outOfRoom', actions: { type: 'removeRoom', params: ({ event }) => event } },
+              { actions: { type: 'removeRoom', params: ({ event }) => event } },
             ],
           },
         },
@@ -206,7 +295,7 @@ export const connectionMachine = setup({
       },
     },
     closed: {
-      description: 'The socket closed: the supervisor has removed this connection from every room.',
+      description: 'The socket closed: its owner has removed this connection from every room.',
       type: 'final',
     },
   },

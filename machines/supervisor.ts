@@ -3,35 +3,52 @@
  * accepting ⇄ draining → stopped.
  *
  * Connection actors are created by the named action `spawnConnection` (createActor with this actor
- * as parent, so they share its actor system; refs kept in a Map owned by src/actors/supervisor.ts)
- * rather than spawnChild, whose children map is copied on
- * every spawn (~150 spawns/s at 10k connections measured here). Joins and leaves come here and are
- * decided by the membership authority (decideJoin / decideLeave: at once in one process, atomically
- * in a shared store across processes), so two joins racing for the last seat cannot both win; the
- * verdict comes back as join.decided / leave.decided. Relays never come here.
+ * as parent, so they share its actor system; the connection owner keeps the refs) rather than
+ * spawnChild, whose children map is copied on every spawn (~150 spawns/s at 10k connections
+ * measured here). Joins and leaves come here and are decided by the membership authority (at once
+ * in one process, atomically in a shared store across processes), so two joins racing for the last
+ * seat cannot both win. The authority's verdict comes back as its own event (`join.accepted`,
+ * `join.roomFull`…), so every outcome is a transition of this chart. Relays never come here.
  *
  * Pure and visual: imports only xstate; every action and guard is a named stub supplied by src.
  */
 import { setup } from 'xstate';
 
-type RoomKind = 'room' | 'muc';
-interface Frame {
+export type RoomKind = 'room' | 'muc';
+export interface Frame {
   jsongle: { action: string; [key: string]: unknown };
   [key: string]: unknown;
 }
 
-type JoinVerdict = 'joined' | 'alreadyMember' | 'kindConflict' | 'full' | 'tooManyMultiRooms';
-type LeaveVerdict = 'left' | 'notMember';
+/** A join or leave request of one connection: the frame to answer and the rid it named. */
+export interface MembershipRequest {
+  id: string;
+  msg: Frame;
+  rid: unknown;
+}
+export interface JoinRequest extends MembershipRequest {
+  kind: RoomKind;
+}
+/** A request whose rid passed the checks. */
+export interface DecidedRequest extends MembershipRequest {
+  rid: string;
+  kind: RoomKind;
+}
 
 export type SupervisorEvent =
   | { type: 'ws.opened'; id: string; socket: unknown }
   | { type: 'ws.closed'; id: string }
-  | { type: 'conn.join'; id: string; kind: RoomKind; msg: Frame }
-  | { type: 'conn.leave'; id: string; msg: Frame }
-  /** The membership authority's answer (at once in one process; later from a shared store). */
-  | { type: 'join.decided'; id: string; kind: RoomKind; msg: Frame; verdict: JoinVerdict }
-  | { type: 'leave.decided'; id: string; msg: Frame; verdict: LeaveVerdict; kind?: RoomKind }
-  | { type: 'membership.failed'; id: string; msg: Frame }
+  | ({ type: 'conn.join' } & JoinRequest)
+  | ({ type: 'conn.leave' } & MembershipRequest)
+  // The membership authority's verdicts (at once in one process; later from a shared store)
+  | ({ type: 'join.accepted' } & DecidedRequest)
+  | ({ type: 'join.alreadyMember' } & DecidedRequest)
+  | ({ type: 'join.kindConflict' } & DecidedRequest)
+  | ({ type: 'join.roomFull' } & DecidedRequest)
+  | ({ type: 'join.tooManyMultiRooms' } & DecidedRequest)
+  | ({ type: 'leave.accepted' } & DecidedRequest)
+  | ({ type: 'leave.notMember' } & DecidedRequest)
+  | ({ type: 'membership.failed' } & MembershipRequest)
   | { type: 'server.drain' };
 
 export const supervisorMachine = setup({
@@ -39,42 +56,39 @@ export const supervisorMachine = setup({
     events: {} as SupervisorEvent,
   },
   actions: {
-    spawnConnection: () => {},
-    refuseConnection: () => {},
-    notifyRoomsOfDeparture: () => {},
-    releaseConnection: () => {},
-    rejectInvalidRoomId: () => {},
-    rejectKindConflict: () => {},
-    rejectRoomFull: () => {},
-    rejectTooManyMultiRooms: () => {},
-    rejectNotMember: () => {},
-    rejectMembershipUnavailable: () => {},
-    decideJoin: () => {},
-    decideLeave: () => {},
-    confirmExistingMembership: () => {},
-    notifyMemberJoined: () => {},
-    subscribeToRoom: () => {},
-    confirmJoin: () => {},
-    notifyMemberLeft: () => {},
-    unsubscribeFromRoom: () => {},
-    confirmLeave: () => {},
+    // The connection owner (src/connections/)
+    spawnConnection: (_, _p: { id: string; socket: unknown }) => {},
+    refuseConnection: (_, _p: { id: string; socket: unknown }) => {},
+    releaseConnection: (_, _p: { id: string }) => {},
     stopAccepting: () => {},
     drainConnections: () => {},
     closeRemainingConnections: () => {},
     notifyStopped: () => {},
     closeFailedConnection: () => {},
+    // The membership authority: its verdict comes back as an event
+    decideJoin: (_, _p: JoinRequest) => {},
+    decideLeave: (_, _p: MembershipRequest) => {},
+    // The room owner (src/rooms/): tells the other members
+    announceJoin: (_, _p: DecidedRequest) => {},
+    announceLeave: (_, _p: DecidedRequest) => {},
+    // Answers to the requester
+    confirmJoin: (_, _p: DecidedRequest) => {},
+    confirmLeave: (_, _p: DecidedRequest) => {},
+    rejectInvalidRoomId: (_, _p: MembershipRequest) => {},
+    rejectKindConflict: (_, _p: DecidedRequest) => {},
+    rejectRoomFull: (_, _p: DecidedRequest) => {},
+    rejectTooManyMultiRooms: (_, _p: DecidedRequest) => {},
+    rejectNotMember: (_, _p: DecidedRequest) => {},
+    rejectMembershipUnavailable: (_, _p: MembershipRequest) => {},
+    // Messages to the requester's actor
+    tellConnectionJoined: (_, _p: DecidedRequest) => {},
+    tellConnectionLeft: (_, _p: DecidedRequest) => {},
   },
   guards: {
     // Supplied by src
-    isRoomIdInvalid: () => false,
-    isRequesterGone: () => false,
+    isRoomIdInvalid: (_, _p: MembershipRequest) => false,
+    isRequesterGone: (_, _p: { id: string }) => false,
     hasNoConnections: () => false,
-    // Pure: they read the membership authority's verdict
-    isKindConflict: ({ event }) => (event as { verdict?: string }).verdict === 'kindConflict',
-    isAlreadyMember: ({ event }) => (event as { verdict?: string }).verdict === 'alreadyMember',
-    isRoomFull: ({ event }) => (event as { verdict?: string }).verdict === 'full',
-    hasTooManyMultiRooms: ({ event }) => (event as { verdict?: string }).verdict === 'tooManyMultiRooms',
-    isNotMember: ({ event }) => (event as { verdict?: string }).verdict === 'notMember',
   },
   delays: {
     // Supplied by src from config drainTimeoutMs
@@ -85,27 +99,58 @@ export const supervisorMachine = setup({
   initial: 'accepting',
   on: {
     'conn.join': [
-      { guard: 'isRoomIdInvalid', actions: 'rejectInvalidRoomId' },
-      { actions: 'decideJoin' },
+      { guard: { type: 'isRoomIdInvalid', params: ({ event }) => event }, actions: { type: 'rejectInvalidRoomId', params: ({ event }) => event } },
+      { actions: { type: 'decideJoin', params: ({ event }) => event } },
     ],
-    'join.decided': [
-      { guard: 'isRequesterGone' },
-      { guard: 'isKindConflict', actions: 'rejectKindConflict' },
-      { guard: 'isAlreadyMember', actions: 'confirmExistingMembership' },
-      { guard: 'isRoomFull', actions: 'rejectRoomFull' },
-      { guard: 'hasTooManyMultiRooms', actions: 'rejectTooManyMultiRooms' },
-      { actions: ['notifyMemberJoined', 'subscribeToRoom', 'confirmJoin'] },
+    'join.accepted': [
+      // The requester disconnected while its join was being decided: its departure was announced already.
+      { guard: { type: 'isRequesterGone', params: ({ event }) => event } },
+      {
+        actions: [
+          { type: 'announceJoin', params: ({ event }) => event },
+          { type: 'confirmJoin', params: ({ event }) => event },
+          { type: 'tellConnectionJoined', params: ({ event }) => event },
+        ],
+      },
+    ],
+    'join.alreadyMember': [
+      { guard: { type: 'isRequesterGone', params: ({ event }) => event } },
+      { actions: { type: 'confirmJoin', params: ({ event }) => event } },
+    ],
+    'join.kindConflict': [
+      { guard: { type: 'isRequesterGone', params: ({ event }) => event } },
+      { actions: { type: 'rejectKindConflict', params: ({ event }) => event } },
+    ],
+    'join.roomFull': [
+      { guard: { type: 'isRequesterGone', params: ({ event }) => event } },
+      { actions: { type: 'rejectRoomFull', params: ({ event }) => event } },
+    ],
+    'join.tooManyMultiRooms': [
+      { guard: { type: 'isRequesterGone', params: ({ event }) => event } },
+      { actions: { type: 'rejectTooManyMultiRooms', params: ({ event }) => event } },
     ],
     'conn.leave': [
-      { guard: 'isRoomIdInvalid', actions: 'rejectInvalidRoomId' },
-      { actions: 'decideLeave' },
+      { guard: { type: 'isRoomIdInvalid', params: ({ event }) => event }, actions: { type: 'rejectInvalidRoomId', params: ({ event }) => event } },
+      { actions: { type: 'decideLeave', params: ({ event }) => event } },
     ],
-    'leave.decided': [
-      { guard: 'isRequesterGone' },
-      { guard: 'isNotMember', actions: 'rejectNotMember' },
-      { actions: ['notifyMemberLeft', 'unsubscribeFromRoom', 'confirmLeave'] },
+    'leave.accepted': [
+      { guard: { type: 'isRequesterGone', params: ({ event }) => event } },
+      {
+        actions: [
+          { type: 'announceLeave', params: ({ event }) => event },
+          { type: 'confirmLeave', params: ({ event }) => event },
+          { type: 'tellConnectionLeft', params: ({ event }) => event },
+        ],
+      },
     ],
-    'membership.failed': { actions: 'rejectMembershipUnavailable' },
+    'leave.notMember': [
+      { guard: { type: 'isRequesterGone', params: ({ event }) => event } },
+      { actions: { type: 'rejectNotMember', params: ({ event }) => event } },
+    ],
+    'membership.failed': [
+      { guard: { type: 'isRequesterGone', params: ({ event }) => event } },
+      { actions: { type: 'rejectMembershipUnavailable', params: ({ event }) => event } },
+    ],
     // A connection actor failed (a bug in an action): close its socket; the supervisor itself goes on.
     'xstate.error.actor.*': { actions: 'closeFailedConnection' },
   },
@@ -113,8 +158,8 @@ export const supervisorMachine = setup({
     accepting: {
       description: 'Upgrades are admitted (token, origin, capacity); each open socket gets a connection actor.',
       on: {
-        'ws.opened': { actions: 'spawnConnection' },
-        'ws.closed': { actions: ['notifyRoomsOfDeparture', 'releaseConnection'] },
+        'ws.opened': { actions: { type: 'spawnConnection', params: ({ event }) => event } },
+        'ws.closed': { actions: { type: 'releaseConnection', params: ({ event }) => event } },
         'server.drain': { target: 'draining' },
       },
     },
@@ -126,8 +171,8 @@ export const supervisorMachine = setup({
         drainTimeout: { target: 'stopped', actions: 'closeRemainingConnections' },
       },
       on: {
-        'ws.opened': { actions: 'refuseConnection' },
-        'ws.closed': { actions: ['notifyRoomsOfDeparture', 'releaseConnection'] },
+        'ws.opened': { actions: { type: 'refuseConnection', params: ({ event }) => event } },
+        'ws.closed': { actions: { type: 'releaseConnection', params: ({ event }) => event } },
       },
     },
     stopped: {

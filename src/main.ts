@@ -9,7 +9,6 @@
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { clusterConfigProblems } from './cluster/config-check.js';
 import { runPrimary, workerIndex, workerOverrides } from './cluster/launcher.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config, ConfigOverrides } from './config/types.js';
@@ -29,42 +28,21 @@ function configFileFromArgv(argv: string[]): string | undefined {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  let config: Config;
-  try {
-    // --inspect is a shorthand for inspect.enabled=true.
-    const overrides: ConfigOverrides | undefined = argv.includes('--inspect') ? { inspect: { enabled: true } } : undefined;
-    const file = configFileFromArgv(argv);
-    config = loadConfig({ file, argv, overrides });
-    const problems = clusterConfigProblems(config);
-    if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-    const index = workerIndex();
-    if (config.cluster.workers > 1 && index === null) {
-      runPrimary(config.cluster.workers);
-      return;
-    }
-    // A worker: the same settings, with its own node id, monitoring port and log folder.
-    if (index !== null) {
-      const own = workerOverrides(config, index);
-      config = loadConfig({ file, argv, overrides: { ...overrides, ...own, cluster: own.cluster } });
-    }
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`jsongle-server: ${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
+  // --inspect is a shorthand for inspect.enabled=true.
+  const overrides: ConfigOverrides | undefined = argv.includes('--inspect') ? { inspect: { enabled: true } } : undefined;
+  const file = configFileFromArgv(argv);
+  let config: Config = loadConfig({ file, argv, overrides });
+  const index = workerIndex();
+  if (config.cluster.workers > 1 && index === null) {
+    runPrimary(config.cluster.workers);
+    return;
   }
-  let server: ReturnType<typeof createServer>;
-  try {
-    server = createServer(config);
-  } catch (err) {
-    if (err instanceof StartupError) {
-      process.stderr.write(`jsongle-server: ${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
+  // A worker: the same settings, with its own node id, monitoring port and log folder.
+  if (index !== null) {
+    const own = workerOverrides(config, index);
+    config = loadConfig({ file, argv, overrides: { ...overrides, ...own, cluster: own.cluster } });
   }
-  const running = server;
+  const running = createServer(config);
   // Handlers go in before the ports open: a SIGTERM that arrives while starting (a supervisor
   // stopping us at once) must drain, not kill the process with the default action.
   let firstSignalAt = 0;
@@ -87,18 +65,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  try {
-    await running.start();
-  } catch (err) {
-    if (err instanceof StartupError) {
-      process.stderr.write(`jsongle-server: ${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  await running.start();
 }
 
+/** Every way start-up can fail ends here: a known problem is one line naming it, anything else its stack; exit 1. */
 main().catch((err) => {
-  process.stderr.write(`jsongle-server: ${String((err as Error)?.stack ?? err)}\n`);
+  const known = err instanceof ConfigError || err instanceof StartupError;
+  process.stderr.write(`jsongle-server: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`);
   process.exit(1);
 });

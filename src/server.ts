@@ -4,11 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { InspectionEvent } from 'xstate';
-import type { ServerCore } from './actors/core.js';
-import { LocalMembership, type Membership } from './actors/membership.js';
-import { RoomRegistry } from './actors/rooms.js';
 import { createSupervisor } from './actors/supervisor.js';
-import { clusterConfigProblems } from './cluster/config-check.js';
 import { listenShared } from './cluster/listen.js';
 import { RedisCluster, type ClusterStatus } from './cluster/redis-cluster.js';
 import type { Config } from './config/types.js';
@@ -18,9 +14,11 @@ import { createInspection, type Inspection } from './observability/inspect.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Stats } from './observability/stats.js';
 import { MessageBuilder } from './protocol/build.js';
+import { Connections } from './connections/connections.js';
 import { LocalPubSub } from './pubsub/local.js';
-import { roomTopicFactory } from './pubsub/topics.js';
-import type { Socket, SocketData } from './transport/socket-data.js';
+import { LocalMembership, type Membership } from './rooms/membership.js';
+import { Rooms } from './rooms/rooms.js';
+import type { SocketData } from './transport/socket-data.js';
 import { assertNativeUws, closeListenSocket, createApp, listen, localPort, openFileLimit, StartupError } from './transport/uws.js';
 import { attachWebSocket } from './transport/ws.js';
 import { PACKAGE } from './version.js';
@@ -39,7 +37,7 @@ export interface ServerHandle {
   /** Graceful drain: 503001 + close 1001 to every connection, then the ports close. Idempotent. */
   stop(): Promise<void>;
   /** Live sizes for leak checks: nothing may linger after a connection goes. */
-  inspectState(): { connections: number; actors: number; rooms: number; memberIndex: number; lifecycle: string };
+  inspectState(): { connections: number; helloPending: number; rooms: number; memberIndex: number; lifecycle: string };
   numSubscribers(topic: string): number;
   /** The Redis engine's state (null with the local engine): /tests and the metrics report it. */
   cluster(): ClusterStatus | null;
@@ -57,21 +55,25 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   const tls = Boolean(config.key && config.cert);
   const started = new Date().toJSON();
 
-  const registry = new RoomRegistry(roomTopicFactory(config.multiRoomPrefix), {
+  const builder = new MessageBuilder({ id: config.id, version: PACKAGE.version, info: config.info });
+  // cluster.engine: "local" keeps everything in this process; "redis" spans processes and hosts.
+  const cluster = config.cluster?.engine === 'redis' ? new RedisCluster(config, logger, wsApp) : null;
+
+  // The owners: sockets (connections), rooms, and the membership authority; each asks the others.
+  let membership: Membership | null = null;
+  const connections = new Connections({
+    stats, builder,
+    pubsub: cluster ? cluster.pubsub : new LocalPubSub<SocketData>(),
+    onDeparture: (connId, profile) => {
+      if (profile) rooms.announceDeparture(connId, profile);
+      membership?.leaveAll(connId);
+    },
+  });
+  const rooms = new Rooms({ io: connections, stats }, builder, config.multiRoomPrefix, {
     roomCreated: () => stats.roomsCreated++,
     roomRemoved: (room) => { stats.roomSeconds += (Date.now() - room.createdAt) / 1000; },
   });
-  const sockets = new Map<string, Socket>();
-  // cluster.engine: "local" keeps everything in this process; "redis" spans processes and hosts.
-  const problems = config.cluster ? clusterConfigProblems(config) : [];
-  if (problems.length > 0) throw new StartupError(`invalid cluster configuration: ${problems.join('; ')}`);
-  const cluster = config.cluster?.engine === 'redis' ? new RedisCluster(config, logger, registry, wsApp) : null;
-  const core: ServerCore = {
-    config, logger, stats, registry, sockets,
-    builder: new MessageBuilder({ id: config.id, version: PACKAGE.version, info: config.info }),
-    pubsub: cluster ? cluster.pubsub : new LocalPubSub<SocketData>(wsApp),
-  };
-  const membership: Membership = cluster ? cluster.attach(core) : new LocalMembership(registry, stats);
+  membership = cluster ? cluster.attach(rooms, connections) : new LocalMembership(rooms);
   // Workers of one host share wsPort (SO_REUSEPORT); a single process holds it exclusively.
   const listenWs = (config.cluster?.workers ?? 1) > 1 ? listenShared : listen;
 
@@ -86,7 +88,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   const inspection: Inspection | null = !options.inspect && config.inspect.enabled ? createInspection(config.inspect, logger) : null;
   const inspect = options.inspect ?? inspection?.inspect;
 
-  const supervisor = createSupervisor(core, membership, {
+  const supervisor = createSupervisor({
+    config, logger, stats, builder, connections, rooms, membership,
     stopListening: () => {
       if (wsListen) closeListenSocket(wsListen as never);
       wsListen = null;
@@ -105,10 +108,10 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   }
 
   attachWebSocket(wsApp, {
-    core,
+    config, stats, logger, builder, rooms,
     toSupervisor: (event) => supervisor.actor.send(event),
     isAccepting: supervisor.isAccepting,
-    connectionCount: () => sockets.size,
+    connectionCount: () => connections.size,
     maxConnections,
   });
 
@@ -119,11 +122,11 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     uwsNative: true,
     wsPort: () => wsPort,
     restPort: () => restPort,
-    connectionCount: () => sockets.size,
+    connectionCount: () => connections.size,
     roomCounts: () => {
       let p2p = 0;
       let muc = 0;
-      for (const room of registry.all()) room.kind === 'muc' ? muc++ : p2p++;
+      for (const room of rooms.all()) room.kind === 'muc' ? muc++ : p2p++;
       return { p2p, muc };
     },
     lifecycle: supervisor.lifecycle,
@@ -174,7 +177,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
           return;
         }
         await starting.catch(() => undefined);
-        logger.info('draining', { connections: sockets.size });
+        logger.info('draining', { connections: connections.size });
         supervisor.actor.send({ type: 'server.drain' });
         if (supervisor.actor.getSnapshot().status === 'active') await stopped;
         if (wsListen) closeListenSocket(wsListen as never);
@@ -190,10 +193,10 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
       return stopping;
     },
     inspectState: () => ({
-      connections: sockets.size,
-      actors: supervisor.actors.size,
-      rooms: registry.size,
-      memberIndex: registry.memberIndexSize,
+      connections: connections.size,
+      helloPending: supervisor.helloPending(),
+      rooms: rooms.size,
+      memberIndex: rooms.memberIndexSize,
       lifecycle: supervisor.lifecycle(),
     }),
     numSubscribers: (topic) => wsApp.numSubscribers(topic),

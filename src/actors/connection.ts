@@ -1,204 +1,111 @@
 /**
- * The connection machine's implementations. Replies to the client go straight to its socket;
- * relays are published on the room's topic (the publisher excluded by uWS); joins and leaves are
- * forwarded to the supervisor, the single authority over membership.
+ * The connection machine's implementations: each a short call into an owner — the connection
+ * owner for anything written to this socket, the room named by the relay for the fan-out, the
+ * supervisor for joins and leaves.
  */
 import { createActor, type ActorRefFrom, type AnyActorRef } from 'xstate';
-import { connectionMachine, type ConnectionContext, type ConnectionEvent } from '../../machines/connection.js';
+import { connectionMachine, type ConnectionContext, type FrameParams, type RelayEvent } from '../../machines/connection.js';
 import type { SupervisorEvent } from '../../machines/supervisor.js';
-import { CALL_ACTIONS, MESSAGE_ACTIONS } from '../protocol/actions.js';
-import { isoNow } from '../protocol/clock.js';
+import type { Config } from '../config/types.js';
+import type { Connections } from '../connections/connections.js';
+import type { HelloClock } from '../connections/hello-clock.js';
+import type { Stats } from '../observability/stats.js';
+import type { MessageBuilder } from '../protocol/build.js';
 import { CloseCode, ErrorCode } from '../protocol/codes.js';
 import { helloProblem } from '../protocol/hello.js';
 import type { Envelope, RelayEnvelope } from '../protocol/types.js';
-import { connTopic } from '../pubsub/topics.js';
-import { endSocket, sendText } from '../transport/outbox.js';
-import type { Socket } from '../transport/socket-data.js';
-import type { ServerCore } from './core.js';
-import type { HelloClock } from './hello-clock.js';
+import type { Room } from '../rooms/room.js';
 
 export type ConnectionActor = ActorRefFrom<typeof connectionMachine>;
 
 /** Longest call duration one session-metrics message may report (a week). */
 export const MAX_CALL_SECONDS = 7 * 24 * 3600;
 
-type Args = { context: ConnectionContext; event: ConnectionEvent };
-type WithMsg<T = Envelope> = { msg: T };
+export interface ConnectionDeps {
+  config: Config;
+  stats: Stats;
+  builder: MessageBuilder;
+  connections: Connections;
+  helloClock: HelloClock;
+  toSupervisor(event: SupervisorEvent): void;
+}
 
-export function provideConnectionMachine(core: ServerCore, toSupervisor: (event: SupervisorEvent) => void, helloClock: HelloClock) {
-  const { builder, stats, registry, pubsub, sockets } = core;
+type Ctx = { context: ConnectionContext };
+const env = (p: FrameParams): Envelope => p.msg as Envelope;
+const relayed = (e: RelayEvent): RelayEnvelope => e.msg as RelayEnvelope;
+/** The chart's guards checked the room before any relay action runs. */
+const roomOf = (e: RelayEvent): Room => e.room as Room;
 
-  const socketOf = (id: string): Socket | undefined => sockets.get(id);
-  const reply = (context: ConnectionContext, text: string): void => {
-    const ws = socketOf(context.id);
-    if (ws) sendText(ws, text, stats);
-  };
-  const replyError = (context: ConnectionContext, msg: Envelope | undefined, code: ErrorCode, arg?: string): void => {
-    stats.countError(code);
-    const j = msg?.jsongle;
-    reply(context, j && j.action === 'iq-set'
-      ? builder.iqError(context.id, j.query, j.transaction, code, arg)
-      : builder.sessionError(context.id, code, arg));
-  };
-  /** JSON.stringify overflows its stack on a few thousand levels of nesting (an 8 KB frame can hold
-   * them): such a message is answered, not allowed to fail the actor. */
-  const encode = (msg: RelayEnvelope): string | null => {
-    try {
-      return JSON.stringify(msg);
-    } catch {
-      return null;
-    }
-  };
-  const replyTooDeep = (context: ConnectionContext): void =>
-    replyError(context, undefined, ErrorCode.BadParameter, 'description (nested too deeply)');
-  const msgOf = (event: ConnectionEvent): Envelope => (event as unknown as WithMsg).msg;
-  const roomOf = (event: ConnectionEvent) => registry.get((event as unknown as WithMsg<RelayEnvelope>).msg.to);
-  const nobodyElseInP2P = (event: ConnectionEvent): boolean => {
-    const room = roomOf(event);
-    return room !== undefined && room.kind === 'room' && room.members.size < 2;
-  };
+export function provideConnectionMachine(deps: ConnectionDeps) {
+  const { config, builder, stats, connections, helloClock, toSupervisor } = deps;
+  const reply = ({ context }: Ctx, text: string) => connections.send(context.id, text);
+  const replyError = ({ context }: Ctx, msg: Envelope | undefined, code: ErrorCode, arg?: string) =>
+    connections.sendError(context.id, msg, code, arg);
 
   return connectionMachine.provide({
     guards: {
-      isHelloValid: ({ context, event }: Args) => helloProblem(msgOf(event), context.helloTransaction) === null,
-      isCallWithNobodyToReach: ({ event }: Args) =>
-        CALL_ACTIONS.has(msgOf(event).jsongle.action) && nobodyElseInP2P(event),
-      isMessageWithNobodyToReach: ({ event }: Args) =>
-        MESSAGE_ACTIONS.has(msgOf(event).jsongle.action) && nobodyElseInP2P(event),
+      isHelloValid: ({ context }, p) => helloProblem(env(p), context.helloTransaction) === null,
+      isAtRoomLimit: ({ context }) => context.rooms.size >= config.maxRoomsPerConnection,
     },
     actions: {
-      sendHelloRequest: ({ context }: Args) => reply(context, builder.helloRequest(context.id, context.helloTransaction)),
-      startHelloClock: ({ context }: Args) => helloClock.add(context.id),
-      stopHelloClock: ({ context }: Args) => helloClock.remove(context.id),
-      acknowledgeHello: ({ context, event }: Args) =>
-        reply(context, builder.ack(context.id, msgOf(event).jsongle.transaction, 'success')),
-      rejectHello: ({ context, event }: Args) => {
-        const msg = msgOf(event);
-        reply(context, builder.ack(context.id, msg.jsongle.transaction, 'failed'));
-        replyError(context, undefined, ErrorCode.BadParameter, helloProblem(msg, context.helloTransaction) ?? 'uid');
+      sendHelloRequest: (a) => reply(a, builder.helloRequest(a.context.id, a.context.helloTransaction)),
+      startHelloClock: ({ context }) => helloClock.add(context.id),
+      stopHelloClock: ({ context }) => helloClock.remove(context.id),
+      acknowledgeHello: (a, p) => reply(a, builder.ack(a.context.id, p.msg.jsongle.transaction, 'success')),
+      rejectHello: (a, p) => {
+        reply(a, builder.ack(a.context.id, p.msg.jsongle.transaction, 'failed'));
+        replyError(a, undefined, ErrorCode.BadParameter, helloProblem(env(p), a.context.helloTransaction) ?? 'uid');
       },
-      rejectSecondHello: ({ context, event }: Args) => {
-        const msg = msgOf(event);
-        reply(context, builder.ack(context.id, msg.jsongle.transaction, 'failed'));
-        replyError(context, undefined, ErrorCode.ActionNotSupported, 'iq-result');
+      rejectSecondHello: (a, p) => {
+        reply(a, builder.ack(a.context.id, p.msg.jsongle.transaction, 'failed'));
+        replyError(a, undefined, ErrorCode.ActionNotSupported, 'iq-result');
       },
-      replyHelloTimeout: ({ context }: Args) => replyError(context, undefined, ErrorCode.HelloTimeout),
-      closeForHelloTimeout: ({ context }: Args) => {
-        const ws = socketOf(context.id);
-        stats.countServerClose('helloTimeout');
-        if (ws) endSocket(ws, CloseCode.HelloTimeout, 'session-hello not received in time');
-      },
-      replyHelloRequired: ({ context, event }: Args) => replyError(context, msgOf(event), ErrorCode.HelloRequired),
-      replyMalformed: ({ context, event }: Args) =>
-        replyError(context, undefined, (event as { code: ErrorCode }).code),
-      replyInvalid: ({ context, event }: Args) => {
-        const { code, param } = event as { code: ErrorCode; param: string };
-        replyError(context, msgOf(event), code, param);
-      },
-      replyQueryNotSupported: ({ context, event }: Args) => {
-        const msg = msgOf(event);
-        replyError(context, msg, ErrorCode.QueryNotSupported, String(msg.jsongle.query));
-      },
-      replyNotInRoom: ({ context, event }: Args) =>
-        replyError(context, msgOf(event), ErrorCode.NotInRoom, `Can't call - not in room ${String(msgOf(event).to)}`),
-      replyUnreachable: ({ context, event }: Args) =>
-        reply(context, builder.callInfo(context.id, msgOf(event).jsongle, 'unreachable')),
-      replyNoOtherMember: ({ context, event }: Args) =>
-        replyError(context, msgOf(event), ErrorCode.NoOtherMember, String(msgOf(event).to)),
-      replyTrying: ({ context, event }: Args) =>
-        reply(context, builder.callInfo(context.id, msgOf(event).jsongle, 'trying')),
-      acknowledgeMessage: ({ context, event }: Args) => {
-        const msg = msgOf(event);
-        if (msg.jsongle.action === 'session-text') stats.textMessages++;
-        else stats.customMessages++;
-        reply(context, builder.messageAck(context.id, msg.jsongle.namespace, msg.id));
-      },
-      // The hot path: one stamp, one rewrite, one stringify, one publish. No assign, no log.
-      relayToRoom: ({ context, event }: Args) => {
-        const msg = (event as unknown as WithMsg<RelayEnvelope>).msg;
-        const rid = msg.to;
-        const room = registry.get(rid);
-        const ws = socketOf(context.id);
-        if (room === undefined || ws === undefined) return;
-        const j = msg.jsongle;
-        if (j.action !== 'session-propose') {
-          const d = j.description;
-          const now = isoNow();
-          if (d.sent === undefined) d.sent = now;
-          d.relayed = now;
-        }
-        stats.countRelay(j.action);
-        const others = room.members.size - 1;
-        if (room.kind === 'muc') {
-          msg.from = rid + '/' + (context.profile as { uid: string }).uid;
-          const text = encode(msg);
-          if (text === null) return replyTooDeep(context);
-          pubsub.publishFrom(ws, room.topic, text);
-          stats.framesSent += others;
-          stats.bytesSent += Buffer.byteLength(text) * others;
-          return;
-        }
-        msg.from = rid;
-        if (others === 1) {
-          for (const id of room.members.keys()) if (id !== context.id) msg.to = id;
-          const text = encode(msg);
-          if (text === null) return replyTooDeep(context);
-          pubsub.publishFrom(ws, room.topic, text);
-          stats.framesSent++;
-          stats.bytesSent += Buffer.byteLength(text);
-          return;
-        }
-        // P2P rooms configured for more than two: `to` differs per recipient, one encoding each.
-        for (const id of room.members.keys()) {
-          if (id === context.id) continue;
-          msg.to = id;
-          const text = encode(msg);
-          if (text === null) return replyTooDeep(context);
-          pubsub.publish(connTopic(id), text);
-          stats.framesSent++;
-          stats.bytesSent += Buffer.byteLength(text);
-        }
-      },
-      trackCallState: ({ event }: Args) => {
-        const msg = (event as unknown as WithMsg<RelayEnvelope>).msg;
-        const room = registry.get(msg.to);
-        if (!room || room.kind !== 'room') return;
-        if (msg.jsongle.action === 'session-accept') {
-          if (!room.inCall) {
-            room.inCall = true;
-            stats.callsInProgress++;
-            stats.callsAccepted++;
-          }
-        } else if (room.inCall) {
-          room.inCall = false;
-          stats.callsInProgress--;
-        }
-      },
-      recordCallMetrics: ({ event }: Args) => {
-        const d = (msgOf(event).jsongle.description ?? {}) as { duration?: unknown; error?: unknown };
+      replyHelloRequired: (a, p) => replyError(a, env(p), ErrorCode.HelloRequired),
+      replyMalformed: (a, p) => replyError(a, undefined, p.code as ErrorCode),
+      replyInvalid: (a, p) => replyError(a, env(p), p.code as ErrorCode, p.param),
+      replyQueryNotSupported: (a, p) => replyError(a, env(p), ErrorCode.QueryNotSupported, String(p.msg.jsongle.query)),
+      replyNotInRoom: (a, p) => replyError(a, env(p), ErrorCode.NotInRoom, `Can't call - not in room ${String(p.msg.to)}`),
+      replyUnreachable: (a, p) => reply(a, builder.callInfo(a.context.id, p.msg.jsongle, 'unreachable')),
+      replyNoOtherMember: (a, p) => replyError(a, env(p), ErrorCode.NoOtherMember, String(p.msg.to)),
+      replyRoomUnavailable: (a, p) => replyError(a, env(p), ErrorCode.MembershipUnavailable),
+      replyTooManyRooms: (a, p) => replyError(a, env(p), ErrorCode.TooManyRooms),
+      replyTrying: (a, p) => reply(a, builder.callInfo(a.context.id, p.msg.jsongle, 'trying')),
+      acknowledgeMessage: (a, p) => reply(a, builder.messageAck(a.context.id, p.msg.jsongle.namespace, p.msg.id)),
+      // The hot path: one call into the room the edge looked up.
+      relayToPeer: ({ context }, e) => roomOf(e).relayToPeer(context.id, relayed(e)),
+      relayToMultiRoom: ({ context }, e) => roomOf(e).relayToMultiRoom(context.id, (context.profile as { uid: string }).uid, relayed(e)),
+      relayToEachMember: ({ context }, e) => roomOf(e).relayToEachMember(context.id, relayed(e)),
+      recordCallMetrics: (_, p) => {
+        const d = (p.msg.jsongle.description ?? {}) as { duration?: unknown; error?: unknown };
         // One call reports at most a week: a client cannot push the total to Infinity.
         if (typeof d.duration === 'number' && d.duration >= 0 && d.duration <= MAX_CALL_SECONDS) stats.callSeconds += d.duration;
         if (d.error === 'ice-failed') stats.callsFailed++;
       },
-      requestJoin: ({ context, event }: Args) => {
-        const { msg, kind } = event as Extract<ConnectionEvent, { type: 'client.join' }>;
-        toSupervisor({ type: 'conn.join', id: context.id, kind, msg });
+      askSupervisorToJoin: ({ context }, p) =>
+        toSupervisor({ type: 'conn.join', id: context.id, kind: p.kind, msg: p.msg, rid: ridOf(p.msg) }),
+      askSupervisorToLeave: ({ context }, p) => toSupervisor({ type: 'conn.leave', id: context.id, msg: p.msg, rid: ridOf(p.msg) }),
+      closeForHelloTimeout: (a) => {
+        replyError(a, undefined, ErrorCode.HelloTimeout);
+        connections.end(a.context.id, CloseCode.HelloTimeout, 'session-hello not received in time', 'helloTimeout');
       },
-      requestLeave: ({ context, event }: Args) => toSupervisor({ type: 'conn.leave', id: context.id, msg: msgOf(event) }),
-      announceShutdown: ({ context }: Args) => {
-        const ws = socketOf(context.id);
-        replyError(context, undefined, ErrorCode.ShuttingDown);
-        stats.countServerClose('shutdown');
-        if (ws) endSocket(ws, CloseCode.GoingAway, 'server shutting down');
+      closeForShutdown: (a) => {
+        replyError(a, undefined, ErrorCode.ShuttingDown);
+        connections.end(a.context.id, CloseCode.GoingAway, 'server shutting down', 'shutdown');
       },
     },
   });
 }
 
+/** The rid a join or leave names (checked by the supervisor). */
+function ridOf(msg: FrameParams['msg']): unknown {
+  const d = msg.jsongle.description as { rid?: unknown } | undefined;
+  return d?.rid;
+}
+
 export type ProvidedConnectionMachine = ReturnType<typeof provideConnectionMachine>;
 
 /**
- * Creates and starts a connection actor in the supervisor's actor system (`parent`): no system of
+ * Creates a connection actor (started by the caller once its socket is registered) in the supervisor's actor system (`parent`): no system of
  * its own per connection, and a failure reaches the supervisor as `xstate.error.actor.<id>`
  * instead of being rethrown (which would take the process down). It is never stopped from outside:
  * `ws.closed` takes it to its final state and it stops itself.
@@ -208,12 +115,10 @@ export type ProvidedConnectionMachine = ReturnType<typeof provideConnectionMachi
  * per connection would add one cache entry per connection ever opened (measured: ~140 B each,
  * never freed). The connection id is in the context, which is what the inspector shows.
  */
-export function startConnectionActor(
+export function createConnectionActor(
   machine: ProvidedConnectionMachine,
   input: { id: string; helloTransaction: string },
   parent: AnyActorRef,
 ): ConnectionActor {
-  const actor = createActor(machine, { id: 'connection', input, parent });
-  actor.start();
-  return actor;
+  return createActor(machine, { id: 'connection', input, parent });
 }

@@ -1,25 +1,35 @@
 /**
- * The supervisor machine's implementations: the Map of connections it owns, admission state,
- * room membership through the RoomRegistry, and the drain in batches.
+ * The supervisor machine's implementations: admission and the drain (through the connection
+ * owner), joins and leaves (the membership authority decides, the room owner announces, the
+ * connection owner answers). Each action is a short call into one of them.
  */
 import { randomUUID } from 'node:crypto';
 import { createActor, type ActorRefFrom, type InspectionEvent } from 'xstate';
-import { supervisorMachine, type SupervisorEvent } from '../../machines/supervisor.js';
+import { supervisorMachine, type DecidedRequest, type SupervisorEvent } from '../../machines/supervisor.js';
+import type { Config } from '../config/types.js';
+import type { Connections } from '../connections/connections.js';
+import { HelloClock } from '../connections/hello-clock.js';
+import type { Logger } from '../observability/logger.js';
+import type { Stats } from '../observability/stats.js';
+import type { MessageBuilder } from '../protocol/build.js';
 import { CloseCode, ErrorCode } from '../protocol/codes.js';
 import { isValidRoomId } from '../protocol/parse.js';
-import type { Envelope, Profile, RoomKind } from '../protocol/types.js';
-import { connTopic, roomTopicFactory } from '../pubsub/topics.js';
-import { endSocket, sendText } from '../transport/outbox.js';
+import type { Envelope, RoomKind } from '../protocol/types.js';
+import type { JoinVerdict, LeaveResult, Membership } from '../rooms/membership.js';
+import type { Rooms } from '../rooms/rooms.js';
 import type { Socket } from '../transport/socket-data.js';
-import { provideConnectionMachine, startConnectionActor, type ConnectionActor } from './connection.js';
-import type { ServerCore } from './core.js';
-import { HelloClock } from './hello-clock.js';
-import type { JoinVerdict, LeaveResult, Membership } from './membership.js';
-import type { Room } from './rooms.js';
+import { createConnectionActor, provideConnectionMachine } from './connection.js';
 
 export type SupervisorActor = ActorRefFrom<typeof supervisorMachine>;
 
-export interface SupervisorHooks {
+export interface SupervisorDeps {
+  config: Config;
+  logger: Logger;
+  stats: Stats;
+  builder: MessageBuilder;
+  connections: Connections;
+  rooms: Rooms;
+  membership: Membership;
   /** Close the WebSocket listen socket (draining starts). */
   stopListening(): void;
   /** Every connection is gone (or the drain timed out). */
@@ -31,10 +41,14 @@ export interface SupervisorHooks {
  * must not block the loop for seconds (Phoenix's PoolDrainer does the same). */
 const DRAIN_BATCH = 2000;
 
-type Ev = { event: SupervisorEvent };
-type JoinEvent = Extract<SupervisorEvent, { type: 'conn.join' | 'join.decided' }>;
-type LeaveEvent = Extract<SupervisorEvent, { type: 'conn.leave' | 'leave.decided' }>;
-type Request = Extract<SupervisorEvent, { msg: unknown }>;
+/** The authority's verdict → the event the chart handles. */
+const JOIN_EVENT = {
+  joined: 'join.accepted',
+  alreadyMember: 'join.alreadyMember',
+  kindConflict: 'join.kindConflict',
+  full: 'join.roomFull',
+  tooManyMultiRooms: 'join.tooManyMultiRooms',
+} as const satisfies Record<JoinVerdict, SupervisorEvent['type']>;
 
 /** Calls back at once with a plain value, or when a promise settles: the local path never awaits. */
 function settle<T>(result: T | Promise<T>, onValue: (value: T) => void, onError: (err: unknown) => void): void {
@@ -42,206 +56,127 @@ function settle<T>(result: T | Promise<T>, onValue: (value: T) => void, onError:
   else onValue(result);
 }
 
-export function createSupervisor(core: ServerCore, membership: Membership, hooks: SupervisorHooks) {
-  const { config, registry, sockets, stats, builder, pubsub, logger } = core;
-  const actors = new Map<string, ConnectionActor>();
+export function createSupervisor(deps: SupervisorDeps) {
+  const { config, connections, rooms, membership, stats, builder, logger } = deps;
   let self: SupervisorActor | null = null;
   const toSupervisor = (event: SupervisorEvent) => self?.send(event);
-  const helloClock = new HelloClock(config.helloTimeoutMs, (id) => actors.get(id)?.send({ type: 'hello.timeout' }));
-  const connectionMachine = provideConnectionMachine(core, toSupervisor, helloClock);
+  const helloClock = new HelloClock(config.helloTimeoutMs, (id) => connections.tell(id, { type: 'hello.timeout' }));
+  const connectionMachine = provideConnectionMachine({ config, stats, builder, connections, helloClock, toSupervisor });
 
-  const ridOf = (event: SupervisorEvent): unknown => {
-    const d = (event as JoinEvent | LeaveEvent).msg.jsongle.description as { rid?: unknown } | undefined;
-    return d?.rid;
-  };
-  const profileOf = (id: string): Profile => actors.get(id)?.getSnapshot().context.profile ?? { uid: '' };
   const capacityOf = (kind: RoomKind) => (kind === 'muc' ? config.maxMembersPerMultiRoom : config.maxMembersPerRoom);
-  const replyTo = (id: string, text: string) => {
-    const ws = sockets.get(id);
-    if (ws) sendText(ws, text, stats);
+  const iqError = (r: { id: string; msg: unknown }, code: ErrorCode, arg?: string) => connections.sendError(r.id, r.msg as Envelope, code, arg);
+  const answerJoin = (r: DecidedRequest) => {
+    const room = rooms.get(r.rid);
+    const j = r.msg.jsongle;
+    connections.send(r.id, builder.iqResult(r.id, j.query, j.transaction, { members: room ? room.profilesExcept(r.id) : [], rid: r.rid }));
   };
-  const iqError = (event: Request, code: ErrorCode, arg?: string) => {
-    stats.countError(code);
-    const j = event.msg.jsongle;
-    replyTo(event.id, builder.iqError(event.id, j.query, j.transaction, code, arg));
+  const membershipFailed = (r: { id: string; msg: DecidedRequest['msg']; rid: string }, err: unknown) => {
+    logger.error('membership authority failed', { connectionId: r.id, error: String((err as Error)?.message ?? err) });
+    self?.send({ type: 'membership.failed', id: r.id, msg: r.msg, rid: r.rid });
   };
-  /** Server-made message to another connection. A local socket is written at once (uWS keeps one
-   * subscriber's order across its topics and direct sends, so it stays behind earlier relays), so the
-   * members hear `joined` before the joiner's iq-result is written. A connection that is not local
-   * is reached through its conn/<id> topic. */
-  const toConnection = (id: string, text: string) => {
-    const ws = sockets.get(id);
-    if (ws) {
-      sendText(ws, text, stats);
-      return;
-    }
-    pubsub.publish(connTopic(id), text);
-    stats.framesSent++;
-    stats.bytesSent += Buffer.byteLength(text);
-  };
-  const notifyOthers = (room: Room, exceptId: string, event: 'joined' | 'left', member: Profile) => {
-    for (const id of room.members.keys()) {
-      if (id !== exceptId) toConnection(id, builder.memberEvent(id, room.kind, event, member, room.rid));
-    }
-  };
-  const otherProfiles = (room: Room, exceptId: string): Profile[] => {
-    const out: Profile[] = [];
-    for (const m of room.members.values()) if (m.id !== exceptId) out.push(m.profile);
-    return out;
-  };
-  const topicOf = roomTopicFactory(config.multiRoomPrefix);
-  const membershipFailed = (id: string, msg: Envelope, err: unknown) => {
-    logger.error('membership authority failed', { connectionId: id, error: String((err as Error)?.message ?? err) });
-    self?.send({ type: 'membership.failed', id, msg });
-  };
-
 
   const machine = supervisorMachine.provide({
     delays: { drainTimeout: config.drainTimeoutMs },
     guards: {
-      isRoomIdInvalid: ({ event }: Ev) => !isValidRoomId(ridOf(event), config.id),
-      // The requester disconnected while its join/leave was being decided: its departure was announced already.
-      isRequesterGone: ({ event }: Ev) => !actors.has((event as Request).id),
-      hasNoConnections: () => actors.size === 0,
+      isRoomIdInvalid: (_, r) => !isValidRoomId(r.rid, config.id),
+      isRequesterGone: (_, r) => !connections.has(r.id),
+      hasNoConnections: () => connections.size === 0,
     },
     actions: {
-      spawnConnection: ({ event }: Ev) => {
-        const { id, socket } = event as Extract<SupervisorEvent, { type: 'ws.opened' }>;
+      spawnConnection: (_, { socket }) => {
         const ws = socket as Socket;
-        sockets.set(id, ws);
-        pubsub.subscribe(ws, connTopic(id));
+        const d = ws.getUserData();
         stats.connectionsOpened++;
-        const actor = startConnectionActor(connectionMachine, { id, helloTransaction: randomUUID() }, self as SupervisorActor);
-        actors.set(id, actor);
-        ws.getUserData().actor = actor;
+        const actor = createConnectionActor(connectionMachine, { id: d.id, helloTransaction: randomUUID() }, self as SupervisorActor);
+        d.actor = actor;
+        connections.add(ws);
+        actor.start();
       },
-      refuseConnection: ({ event }: Ev) => {
-        const { id, socket } = event as Extract<SupervisorEvent, { type: 'ws.opened' }>;
+      refuseConnection: (_, { id, socket }) => {
         const ws = socket as Socket;
-        stats.countError(ErrorCode.ShuttingDown);
-        sendText(ws, builder.sessionError(id, ErrorCode.ShuttingDown), stats);
-        endSocket(ws, CloseCode.GoingAway, 'server shutting down');
+        ws.getUserData().actor = null;
+        connections.add(ws);
+        connections.sendError(id, undefined, ErrorCode.ShuttingDown);
+        connections.end(id, CloseCode.GoingAway, 'server shutting down');
       },
-      notifyRoomsOfDeparture: ({ event }: Ev) => {
-        const { id } = event as { id: string };
-        const member = profileOf(id);
-        for (const rid of registry.ridsOf(id)) {
-          const room = registry.get(rid);
-          if (room) notifyOthers(room, id, 'left', member);
-        }
-      },
-      releaseConnection: ({ event }: Ev) => {
-        const { id } = event as { id: string };
-        membership.leaveAll(id);
-        const actor = actors.get(id);
-        actors.delete(id);
-        sockets.delete(id);
-        // The actor reaches its final state and stops itself; if it is mid-event, after that event.
-        actor?.send({ type: 'ws.closed' });
-      },
-      rejectInvalidRoomId: ({ event }: Ev) => iqError(event as JoinEvent, ErrorCode.BadParameter, 'rid'),
-      rejectKindConflict: ({ event }: Ev) => iqError(event as JoinEvent, ErrorCode.RoomKindConflict, ridOf(event) as string),
-      rejectRoomFull: ({ event }: Ev) =>
-        iqError(event as JoinEvent, ErrorCode.RoomFull, (event as JoinEvent).kind === 'muc' ? 'multi room' : 'room'),
-      rejectTooManyMultiRooms: ({ event }: Ev) => iqError(event as JoinEvent, ErrorCode.TooManyMultiRooms),
-      rejectNotMember: ({ event }: Ev) => iqError(event as LeaveEvent, ErrorCode.NotInRoom, `Not member of room ${ridOf(event) as string}`),
-      rejectMembershipUnavailable: ({ event }: Ev) => iqError(event as Request, ErrorCode.MembershipUnavailable),
-      decideJoin: ({ event }: Ev) => {
-        const { id, kind, msg } = event as Extract<SupervisorEvent, { type: 'conn.join' }>;
-        const rid = ridOf(event) as string;
+      releaseConnection: (_, { id }) => connections.release(id),
+      decideJoin: (_, r) => {
+        const rid = r.rid as string;
         settle<JoinVerdict>(
           membership.join({
-            connId: id, rid, kind, profile: profileOf(id), capacity: capacityOf(kind), maxMultiRooms: config.maxMultiRoomPerUser,
+            connId: r.id, rid, kind: r.kind, profile: connections.profileOf(r.id) ?? { uid: '' },
+            capacity: capacityOf(r.kind), maxMultiRooms: config.maxMultiRoomPerUser,
           }),
-          (verdict) => self?.send({ type: 'join.decided', id, kind, msg, verdict }),
-          (err) => membershipFailed(id, msg, err),
+          (verdict) => self?.send({ type: JOIN_EVENT[verdict], id: r.id, kind: r.kind, msg: r.msg, rid }),
+          (err) => membershipFailed({ ...r, rid }, err),
         );
       },
-      decideLeave: ({ event }: Ev) => {
-        const { id, msg } = event as Extract<SupervisorEvent, { type: 'conn.leave' }>;
+      decideLeave: (_, r) => {
+        const rid = r.rid as string;
         settle<LeaveResult>(
-          membership.leave(id, ridOf(event) as string),
-          ({ verdict, kind }) => self?.send({ type: 'leave.decided', id, msg, verdict, kind }),
-          (err) => membershipFailed(id, msg, err),
+          membership.leave(r.id, rid),
+          ({ verdict, kind }) => self?.send({ type: verdict === 'left' ? 'leave.accepted' : 'leave.notMember', id: r.id, msg: r.msg, rid, kind: kind ?? 'room' }),
+          (err) => membershipFailed({ ...r, rid }, err),
         );
       },
-      confirmExistingMembership: ({ event }: Ev) => {
-        const e = event as JoinEvent;
-        const rid = ridOf(e) as string;
-        const room = registry.get(rid) as Room;
-        replyTo(e.id, builder.iqResult(e.id, e.msg.jsongle.query, e.msg.jsongle.transaction, { members: otherProfiles(room, e.id), rid }));
+      announceJoin: (_, r) => {
+        const room = rooms.get(r.rid);
+        const profile = connections.profileOf(r.id);
+        if (room && profile) rooms.announce(room, r.id, 'joined', profile);
       },
-      notifyMemberJoined: ({ event }: Ev) => {
-        const e = event as JoinEvent;
-        const room = registry.get(ridOf(e) as string);
-        if (room) notifyOthers(room, e.id, 'joined', profileOf(e.id));
+      announceLeave: (_, r) => {
+        const room = rooms.get(r.rid);
+        const profile = connections.profileOf(r.id);
+        if (room && profile) rooms.announce(room, r.id, 'left', profile);
       },
-      subscribeToRoom: ({ event }: Ev) => {
-        const e = event as JoinEvent;
-        const ws = sockets.get(e.id);
-        if (ws) pubsub.subscribe(ws, topicOf(ridOf(e) as string, e.kind));
+      confirmJoin: (_, r) => answerJoin(r),
+      confirmLeave: (_, r) => {
+        const j = r.msg.jsongle;
+        connections.send(r.id, builder.iqResult(r.id, j.query, j.transaction, { rid: r.rid }));
       },
-      confirmJoin: ({ event }: Ev) => {
-        const e = event as JoinEvent;
-        const rid = ridOf(e) as string;
-        const room = registry.get(rid) as Room;
-        replyTo(e.id, builder.iqResult(e.id, e.msg.jsongle.query, e.msg.jsongle.transaction, { members: otherProfiles(room, e.id), rid }));
-        actors.get(e.id)?.send({ type: 'room.joined', rid, kind: room.kind });
-      },
-      notifyMemberLeft: ({ event }: Ev) => {
-        const e = event as LeaveEvent;
-        const room = registry.get(ridOf(e) as string);
-        if (room) notifyOthers(room, e.id, 'left', profileOf(e.id));
-      },
-      unsubscribeFromRoom: ({ event }: Ev) => {
-        const e = event as Extract<SupervisorEvent, { type: 'leave.decided' }>;
-        const rid = ridOf(e) as string;
-        const ws = sockets.get(e.id);
-        if (ws && e.kind && !ws.getUserData().closed) pubsub.unsubscribe(ws, topicOf(rid, e.kind));
-        actors.get(e.id)?.send({ type: 'room.left', rid });
-      },
-      confirmLeave: ({ event }: Ev) => {
-        const e = event as LeaveEvent;
-        replyTo(e.id, builder.iqResult(e.id, e.msg.jsongle.query, e.msg.jsongle.transaction, { rid: ridOf(e) as string }));
-      },
-      stopAccepting: () => hooks.stopListening(),
+      rejectInvalidRoomId: (_, r) => iqError(r, ErrorCode.BadParameter, 'rid'),
+      rejectKindConflict: (_, r) => iqError(r, ErrorCode.RoomKindConflict, r.rid),
+      rejectRoomFull: (_, r) => iqError(r, ErrorCode.RoomFull, r.kind === 'muc' ? 'multi room' : 'room'),
+      rejectTooManyMultiRooms: (_, r) => iqError(r, ErrorCode.TooManyMultiRooms),
+      rejectNotMember: (_, r) => iqError(r, ErrorCode.NotInRoom, `Not member of room ${r.rid}`),
+      rejectMembershipUnavailable: (_, r) => iqError(r, ErrorCode.MembershipUnavailable),
+      tellConnectionJoined: (_, r) => connections.tell(r.id, { type: 'room.joined', rid: r.rid }),
+      tellConnectionLeft: (_, r) => connections.tell(r.id, { type: 'room.left', rid: r.rid }),
+      stopAccepting: () => deps.stopListening(),
       drainConnections: () => {
-        const ids = [...actors.keys()];
+        const ids = [...connections.ids()];
         const drainBatch = (from: number) => {
-          for (let i = from; i < Math.min(from + DRAIN_BATCH, ids.length); i++) actors.get(ids[i])?.send({ type: 'server.drain' });
+          for (let i = from; i < Math.min(from + DRAIN_BATCH, ids.length); i++) connections.tell(ids[i], { type: 'server.drain' });
           if (from + DRAIN_BATCH < ids.length) setImmediate(drainBatch, from + DRAIN_BATCH);
         };
         drainBatch(0);
       },
       closeRemainingConnections: () => {
-        logger.warn('drain timeout: closing the remaining connections', { remaining: actors.size });
+        logger.warn('drain timeout: closing the remaining connections', { remaining: connections.size });
         // The supervisor is reaching its final state: clean up here rather than through ws.closed events.
-        const remaining = [...sockets.values()];
-        for (const actor of actors.values()) actor.send({ type: 'ws.closed' });
-        actors.clear();
-        sockets.clear();
+        const remaining = connections.sockets();
+        for (const ws of remaining) connections.release(ws.getUserData().id);
         membership.clear();
         for (const ws of remaining) if (!ws.getUserData().closed) ws.close();
       },
       notifyStopped: () => {
         helloClock.stop();
-        hooks.stopped();
+        deps.stopped();
       },
-      closeFailedConnection: ({ event }: Ev) => {
-        // Every connection actor has the same id (see startConnectionActor), so the failed one is
+      closeFailedConnection: ({ event }) => {
+        // Every connection actor has the same id (see createConnectionActor), so the failed one is
         // found by its status: a scan, but only when a bug made an action throw.
         const { error } = event as unknown as { error: unknown };
-        for (const [id, actor] of actors) {
-          if (actor.getSnapshot().status !== 'error') continue;
+        for (const id of connections.ids()) {
+          if (connections.actorOf(id)?.getSnapshot().status !== 'error') continue;
           logger.error('connection actor failed', { connectionId: id, error: String((error as Error)?.stack ?? error) });
-          const ws = sockets.get(id);
-          if (ws) endSocket(ws, CloseCode.InternalError, 'internal error');
+          connections.end(id, CloseCode.InternalError, 'internal error');
         }
       },
     },
   });
 
-  const actor = createActor(machine, hooks.inspect ? { inspect: hooks.inspect } : {});
+  const actor = createActor(machine, deps.inspect ? { inspect: deps.inspect } : {});
   actor.subscribe({
     error: (err) => logger.error('supervisor failed', { error: String((err as Error)?.stack ?? err) }),
   });
@@ -249,12 +184,11 @@ export function createSupervisor(core: ServerCore, membership: Membership, hooks
 
   return {
     actor,
-    actors,
     start: () => {
       actor.start();
       helloClock.start();
     },
-    /** Connections still awaiting their hello (leak checks). */
+    /** Hello deadlines still pending (leak checks: one store of per-connection state). */
     helloPending: () => helloClock.pending,
     /** True while upgrades are admitted. */
     isAccepting: () => actor.getSnapshot().matches('accepting'),
@@ -263,4 +197,3 @@ export function createSupervisor(core: ServerCore, membership: Membership, hooks
 }
 
 export type Supervisor = ReturnType<typeof createSupervisor>;
-export type { Envelope };

@@ -10,16 +10,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TemplatedApp } from 'uWebSockets.js';
-import type { ServerCore } from '../actors/core.js';
-import type { RoomRegistry } from '../actors/rooms.js';
 import type { Config } from '../config/types.js';
+import type { Connections } from '../connections/connections.js';
 import type { Logger } from '../observability/logger.js';
 import { Interest } from './interest.js';
 import { RedisNames } from './keys.js';
 import { RedisLink } from './redis-link.js';
 import { RedisMembership } from './redis-membership.js';
 import { RedisPubSub, type RedisPubSubCounters } from './redis-pubsub.js';
-import { roomOfTopic } from './topic-room.js';
+import type { Rooms } from '../rooms/rooms.js';
 
 export interface ClusterStatus {
   readonly engine: 'redis';
@@ -48,6 +47,7 @@ export class RedisCluster {
   private readonly interest: Interest;
   private readonly nodeChannel: string;
   private membership: RedisMembership | null = null;
+  private rooms: Rooms | null = null;
   private healthy = false;
   private dirty = true;
   private stopped = false;
@@ -65,7 +65,6 @@ export class RedisCluster {
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
-    registry: RoomRegistry,
     app: TemplatedApp,
   ) {
     const c = config.cluster;
@@ -74,10 +73,10 @@ export class RedisCluster {
     this.nodeChannel = this.names.nodeChannel(this.nodeId);
     this.link = new RedisLink(c.redisUrl, this.nodeId, logger);
     this.interest = new Interest(this.link.sub, this.names, (topic) => {
-      const room = roomOfTopic(registry, topic, config.multiRoomPrefix);
+      const room = this.rooms?.ofTopic(topic);
       return room !== undefined && room.members.size > room.remoteMembers;
     });
-    this.pubsub = new RedisPubSub(app, this.link, this.names, registry, this.nodeId, config.multiRoomPrefix);
+    this.pubsub = new RedisPubSub(app, this.link, this.names, this.nodeId, () => this.healthy);
     this.link.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     for (const conn of [this.link.cmd, this.link.sub]) {
       conn.on('ready', () => this.scheduleRecover());
@@ -85,10 +84,15 @@ export class RedisCluster {
     }
   }
 
-  /** The membership authority, once the server's core exists (it needs the sockets and the builder). */
-  attach(core: ServerCore): RedisMembership {
+  /** The membership authority, once the room and connection owners exist (frames from other nodes go to them). */
+  attach(rooms: Rooms, connections: Connections): RedisMembership {
+    this.rooms = rooms;
+    this.pubsub.deliverToConnection = (connId, frame) => connections.send(connId, frame);
     this.membership = new RedisMembership({
-      core,
+      rooms,
+      connections,
+      logger: this.logger,
+      heartbeatTtlMs: this.config.cluster.heartbeatTtlMs,
       nodeId: this.nodeId,
       prefix: this.config.cluster.keyPrefix,
       run: this.link.run,

@@ -14,12 +14,12 @@
  * that could refuse them is not there.
  */
 import { randomUUID } from 'node:crypto';
-import type { ServerCore } from '../actors/core.js';
-import { removeMember, type JoinRequest, type JoinVerdict, type LeaveResult, type Membership } from '../actors/membership.js';
-import type { Room } from '../actors/rooms.js';
+import type { Connections } from '../connections/connections.js';
+import type { Logger } from '../observability/logger.js';
 import type { Profile, RoomKind } from '../protocol/types.js';
-import { roomTopicFactory } from '../pubsub/topics.js';
-import { sendText } from '../transport/outbox.js';
+import type { JoinRequest, JoinVerdict, LeaveResult, Membership } from '../rooms/membership.js';
+import type { Room } from '../rooms/room.js';
+import type { Rooms } from '../rooms/rooms.js';
 import type { Interest } from './interest.js';
 import type { ScriptRunner } from './redis-link.js';
 
@@ -44,7 +44,11 @@ interface Waiter {
 }
 
 export interface RedisMembershipDeps {
-  core: ServerCore;
+  rooms: Rooms;
+  connections: Connections;
+  logger: Logger;
+  /** cluster.heartbeatTtlMs: the longest a node may have been silent. */
+  heartbeatTtlMs: number;
   nodeId: string;
   prefix: string;
   run: ScriptRunner;
@@ -65,11 +69,8 @@ export class RedisMembership implements Membership {
   private readonly waiters = new Map<string, Waiter>();
   /** The last queued operation of each connection (operations of one connection keep their order). */
   private readonly tails = new Map<string, Promise<unknown>>();
-  private readonly topicOf: (rid: string, kind: RoomKind) => string;
 
-  constructor(private readonly deps: RedisMembershipDeps) {
-    this.topicOf = roomTopicFactory(deps.core.config.multiRoomPrefix);
-  }
+  constructor(private readonly deps: RedisMembershipDeps) {}
 
   join(req: JoinRequest): Promise<JoinVerdict> {
     if (!this.deps.isHealthy()) return Promise.reject(new ClusterUnavailable('redis unavailable'));
@@ -82,8 +83,7 @@ export class RedisMembership implements Membership {
   }
 
   leaveAll(connId: string): void {
-    const { registry } = this.deps.core;
-    const rids = [...registry.ridsOf(connId)];
+    const rids = [...this.deps.rooms.ridsOf(connId)];
     for (const rid of rids) this.dropLocalMember(rid, connId, true);
     // A join may be in flight (its script ran, its notice not yet here): Redis must forget it too.
     if (rids.length === 0 && !this.tails.has(connId)) return;
@@ -92,8 +92,7 @@ export class RedisMembership implements Membership {
   }
 
   clear(): void {
-    this.deps.core.registry.clear();
-    this.deps.core.stats.callsInProgress = 0;
+    this.deps.rooms.clear();
     for (const [req, w] of this.waiters) {
       clearTimeout(w.timer);
       this.waiters.delete(req);
@@ -117,15 +116,14 @@ export class RedisMembership implements Membership {
 
   /** Sends this node's memberships to Redis and applies the answer (notice R) to the mirror. */
   async resync(): Promise<number> {
-    const { registry } = this.deps.core;
     const entries: [string, RoomKind, string, string][] = [];
-    for (const room of registry.all()) {
+    for (const room of this.deps.rooms.all()) {
       for (const m of room.members.values()) if (m.node === undefined) entries.push([room.rid, room.kind, m.id, JSON.stringify(m.profile)]);
     }
     const req = `resync:${randomUUID()}`;
     const applied = this.expect(req, Math.max(this.deps.noticeTimeoutMs, 10_000));
     try {
-      await this.deps.run('jsongleResync', [this.deps.prefix, this.deps.nodeId, this.deps.core.config.cluster.heartbeatTtlMs, req, JSON.stringify(entries)]);
+      await this.deps.run('jsongleResync', [this.deps.prefix, this.deps.nodeId, this.deps.heartbeatTtlMs, req, JSON.stringify(entries)]);
     } catch (err) {
       this.cancel(req);
       throw err;
@@ -140,7 +138,7 @@ export class RedisMembership implements Membership {
     try {
       n = JSON.parse(json) as Notice;
     } catch {
-      this.deps.core.logger.error('unreadable membership notice', { notice: json.slice(0, 200) });
+      this.deps.logger.error('unreadable membership notice', { notice: json.slice(0, 200) });
       return;
     }
     switch (n.t) {
@@ -155,13 +153,12 @@ export class RedisMembership implements Membership {
   }
 
   private async runJoin(req: JoinRequest): Promise<JoinVerdict> {
-    const { sockets } = this.deps.core;
     if (!this.deps.isHealthy()) throw new ClusterUnavailable('redis unavailable');
-    const topic = this.topicOf(req.rid, req.kind);
+    const topic = this.deps.rooms.topicOf(req.rid, req.kind);
     await this.deps.interest.acquire(topic);
     try {
       // Closed while waiting: nothing to decide (the supervisor ignores the verdict of a gone requester).
-      if (!sockets.has(req.connId)) return 'full';
+      if (!this.deps.connections.has(req.connId)) return 'full';
       const id = randomUUID();
       const own = this.expect(id, this.deps.noticeTimeoutMs);
       let verdict: JoinVerdict;
@@ -213,7 +210,7 @@ export class RedisMembership implements Membership {
   }
 
   private leaveLocally(connId: string, rid: string): LeaveResult {
-    const room = this.deps.core.registry.get(rid);
+    const room = this.deps.rooms.get(rid);
     if (room === undefined || !room.members.has(connId)) return { verdict: 'notMember' };
     this.deps.markDirty('leave decided without redis');
     this.dropLocalMember(rid, connId, false);
@@ -226,38 +223,35 @@ export class RedisMembership implements Membership {
    * supervisor has told them (`now` false: on a later turn), or at once when it already has.
    */
   private dropLocalMember(rid: string, connId: string, now: boolean): void {
-    const { registry, stats } = this.deps.core;
-    const room = removeMember(registry, stats, rid, connId);
+    const room = this.deps.rooms.remove(rid, connId);
     if (room === undefined) return;
     if (now) this.prune(room);
     else setImmediate(() => this.prune(room));
   }
 
   private prune(room: Room): void {
-    const { registry, stats } = this.deps.core;
-    if (registry.get(room.rid) === room && room.members.size === room.remoteMembers) {
-      for (const id of [...room.members.keys()]) removeMember(registry, stats, room.rid, id);
+    const { rooms } = this.deps;
+    if (rooms.get(room.rid) === room && room.members.size === room.remoteMembers) {
+      for (const id of [...room.members.keys()]) rooms.remove(room.rid, id);
     }
     this.deps.interest.check(room.topic);
   }
 
   private applyOwnJoin(n: Extract<Notice, { t: 'J' }>): void {
     const waiter = this.take(n.req);
-    const { registry, sockets } = this.deps.core;
-    const ws = sockets.get(n.m.id);
+    const { rooms, connections } = this.deps;
     // Unknown request (given up) or a connection that closed meanwhile: Redis forgets it through
     // the undo or the leaveAll that followed; the mirror must not hold it.
-    if (waiter !== undefined && ws !== undefined) {
+    if (waiter !== undefined && connections.has(n.m.id)) {
       const inSnapshot = new Set<string>();
       for (const rec of n.all.sort((a, b) => a.s - b.s)) {
         inSnapshot.add(rec.id);
-        if (rec.n !== this.deps.nodeId && !registry.isMember(n.rid, rec.id)) registry.add(n.rid, n.kind, { id: rec.id, profile: rec.p, node: rec.n });
+        if (rec.n !== this.deps.nodeId && !rooms.isMember(n.rid, rec.id)) rooms.add(n.rid, n.kind, { id: rec.id, profile: rec.p, node: rec.n });
       }
-      const room = registry.add(n.rid, n.kind, { id: n.m.id, profile: n.m.p });
+      // Frames for the new member may follow in the same read: the room owner subscribes it at once.
+      const room = rooms.add(n.rid, n.kind, { id: n.m.id, profile: n.m.p });
       // Drift repair: a member of another node the mirror still holds but Redis no longer has.
-      for (const m of [...room.members.values()]) if (m.node !== undefined && !inSnapshot.has(m.id)) removeMember(registry, this.deps.core.stats, n.rid, m.id);
-      // Frames for the new member may follow in the same read: subscribe before returning.
-      if (!ws.getUserData().closed) ws.subscribe(room.topic);
+      for (const m of [...room.members.values()]) if (m.node !== undefined && !inSnapshot.has(m.id)) rooms.remove(n.rid, m.id);
     }
     waiter?.resolve(n);
   }
@@ -270,52 +264,42 @@ export class RedisMembership implements Membership {
 
   /** Another node's member joined (or, `announce`, was restored by a resync: no supervisor tells ours). */
   private applyRemoteJoin(rid: string, kind: RoomKind, m: MemberRecord, announce: boolean): void {
-    const { registry } = this.deps.core;
-    const room = registry.get(rid);
+    const { rooms } = this.deps;
+    const room = rooms.get(rid);
     // Not a room this node serves (any more): the notice was on its way when the last member left.
     if (room === undefined || room.kind !== kind || room.members.size === room.remoteMembers || room.members.has(m.id)) return;
-    registry.add(rid, kind, { id: m.id, profile: m.p, node: m.n });
-    if (announce) this.announce(room, m.id, 'joined', m.p);
+    rooms.add(rid, kind, { id: m.id, profile: m.p, node: m.n });
+    if (announce) rooms.announce(room, m.id, 'joined', m.p, true);
   }
 
   /** Another node's member left (or, `announce`, was removed by a crash clean-up or a resync). */
   private applyRemoteLeave(rid: string, m: MemberRecord, announce: boolean): void {
-    const { registry, stats } = this.deps.core;
-    const member = registry.get(rid)?.members.get(m.id);
+    const { rooms } = this.deps;
+    const member = rooms.get(rid)?.members.get(m.id);
     if (member === undefined || member.node === undefined) return;
-    const room = removeMember(registry, stats, rid, m.id);
-    if (room !== undefined && announce) this.announce(room, m.id, 'left', member.profile);
+    const room = rooms.remove(rid, m.id);
+    if (room !== undefined && announce) rooms.announce(room, m.id, 'left', member.profile, true);
   }
 
   /** After a resync: the mirror's members of other nodes become Redis's, and ours hear the difference. */
   private applyResync(n: Extract<Notice, { t: 'R' }>): void {
-    const { registry, stats } = this.deps.core;
+    const { rooms } = this.deps;
     for (const [rid, kind, records] of n.rooms) {
-      const room = registry.get(rid);
+      const room = rooms.get(rid);
       if (room === undefined || room.kind !== kind) continue;
       const remote = new Map(records.filter((r) => r.n !== this.deps.nodeId).map((r) => [r.id, r]));
       for (const m of [...room.members.values()]) {
         if (m.node === undefined || remote.has(m.id)) continue;
-        removeMember(registry, stats, rid, m.id);
-        this.announce(room, m.id, 'left', m.profile);
+        rooms.remove(rid, m.id);
+        rooms.announce(room, m.id, 'left', m.profile, true);
       }
       for (const r of [...remote.values()].sort((a, b) => a.s - b.s)) {
         if (room.members.has(r.id)) continue;
-        registry.add(rid, kind, { id: r.id, profile: r.p, node: r.n });
-        this.announce(room, r.id, 'joined', r.p);
+        rooms.add(rid, kind, { id: r.id, profile: r.p, node: r.n });
+        rooms.announce(room, r.id, 'joined', r.p, true);
       }
     }
     this.take(n.req)?.resolve(n);
-  }
-
-  /** Tells this node's members of a room that a member joined or left. */
-  private announce(room: Room, memberId: string, event: 'joined' | 'left', profile: Profile): void {
-    const { sockets, builder, stats } = this.deps.core;
-    for (const m of room.members.values()) {
-      if (m.node !== undefined || m.id === memberId) continue;
-      const ws = sockets.get(m.id);
-      if (ws) sendText(ws, builder.memberEvent(m.id, room.kind, event, profile, room.rid), stats);
-    }
   }
 
   private serially<T>(connId: string, op: () => Promise<T>): Promise<T> {

@@ -4,10 +4,9 @@
  * locally in turn).
  *
  * - A relay is published through uWS at once, and to the room's Redis channel only when the
- *   mirror says the room has members on other nodes: a room whose members are all here never
- *   touches Redis.
- * - `conn/<id>` of a connection held elsewhere goes to that node's channel (the mirror knows the
- *   member's node), and is re-published there on the uWS topic.
+ *   room says it has members on other nodes: a room whose members are all here never touches Redis.
+ * - A frame for one connection held elsewhere goes to that node's channel (the room knows the
+ *   member's node), and is handed there to the connection owner.
  * - Frames arriving from Redis are re-published with app.publish; a node drops its own frames
  *   (it is subscribed to the room channels it publishes on).
  * - Frames for Redis leave in one ordered outbox, flushed once per event-loop turn: consecutive
@@ -19,13 +18,10 @@
  * Subscriptions to room channels are not made here: they follow membership (interest.ts).
  */
 import type { TemplatedApp } from 'uWebSockets.js';
-import type { RoomRegistry } from '../actors/rooms.js';
 import type { PubSub } from '../pubsub/pubsub.js';
-import { CONN_PREFIX } from '../pubsub/topics.js';
 import type { Socket } from '../transport/socket-data.js';
 import { RedisNames } from './keys.js';
 import type { RedisLink } from './redis-link.js';
-import { roomOfTopic } from './topic-room.js';
 
 export interface RedisPubSubCounters {
   /** Frames published to Redis (room channels and other nodes' channels). */
@@ -36,7 +32,7 @@ export interface RedisPubSubCounters {
   received: number;
   /** Frames for other nodes dropped because Redis was unreachable. */
   dropped: number;
-  /** conn/<id> frames whose connection is neither here nor in the mirror. */
+  /** Frames for a connection of this node that is gone. */
   unroutable: number;
 }
 
@@ -46,14 +42,16 @@ export class RedisPubSub implements PubSub<Socket> {
   /** Channels and their frames, in publish order; consecutive frames of one channel share an entry. */
   private outbox: { channel: string; head: string; frames: string[] }[] = [];
   private flushQueued = false;
+  /** Hands a frame from another node to one of this node's connections (the connection owner's send). */
+  deliverToConnection: (connId: string, frame: string) => boolean = () => false;
 
   constructor(
     private readonly app: TemplatedApp,
     private readonly link: RedisLink,
     private readonly names: RedisNames,
-    private readonly registry: RoomRegistry,
-    private readonly nodeId: string,
-    private readonly multiRoomPrefix: string,
+    nodeId: string,
+    /** The cluster is healthy: frames for other nodes can go out. */
+    private readonly isUp: () => boolean,
   ) {
     this.origin = nodeId + RedisNames.SEP;
     link.beforeCommand = this.flush;
@@ -67,34 +65,23 @@ export class RedisPubSub implements PubSub<Socket> {
     ws.unsubscribe(topic);
   }
 
-  publish(topic: string, message: string): void {
-    if (topic.startsWith(CONN_PREFIX)) return this.toConnection(topic, message);
-    this.app.publish(topic, message, false);
-    this.forward(topic, message);
-  }
-
-  publishFrom(sender: Socket, topic: string, message: string): void {
+  publishFrom(sender: Socket, topic: string, message: string, toOtherNodes: boolean): void {
     sender.publish(topic, message, false);
-    this.forward(topic, message);
+    if (toOtherNodes) this.send(this.names.topicChannel(topic), this.origin, message);
   }
 
-  localCount(topic: string): number {
-    return this.app.numSubscribers(topic);
+  toNode(node: string, connId: string, message: string): void {
+    this.send(this.names.nodeChannel(node), 'c' + connId + RedisNames.SEP, message);
+  }
+
+  linkUp(): boolean {
+    return this.isUp();
   }
 
   /** Frames from the Redis channel of a room topic: origin node, then the frames, newline-separated. */
   onRoomFrame(topic: string, payload: string): void {
     if (payload.startsWith(this.origin)) return;
-    this.deliver(topic, payload, payload.indexOf(RedisNames.SEP));
-  }
-
-  /** Frames for one connection of this node ('c' + connId, then the frames, on the node channel). */
-  onConnectionFrame(body: string): void {
-    const sep = body.indexOf(RedisNames.SEP);
-    if (sep > 0) this.deliver(CONN_PREFIX + body.slice(0, sep), body, sep);
-  }
-
-  private deliver(topic: string, payload: string, sep: number): void {
+    let sep = payload.indexOf(RedisNames.SEP);
     while (sep >= 0) {
       const next = payload.indexOf(RedisNames.SEP, sep + 1);
       this.counters.received++;
@@ -103,33 +90,17 @@ export class RedisPubSub implements PubSub<Socket> {
     }
   }
 
-  private forward(topic: string, message: string): void {
-    const room = roomOfTopic(this.registry, topic, this.multiRoomPrefix);
-    if (room === undefined || room.remoteMembers === 0) return;
-    this.send(this.names.topicChannel(topic), this.origin, message);
-  }
-
-  private toConnection(topic: string, message: string): void {
-    if (this.app.numSubscribers(topic) > 0) {
-      this.app.publish(topic, message, false);
-      return;
+  /** Frames for one connection of this node ('c' + connId, then the frames, on the node channel). */
+  onConnectionFrame(body: string): void {
+    let sep = body.indexOf(RedisNames.SEP);
+    if (sep <= 0) return;
+    const connId = body.slice(0, sep);
+    while (sep >= 0) {
+      const next = body.indexOf(RedisNames.SEP, sep + 1);
+      this.counters.received++;
+      if (!this.deliverToConnection(connId, next < 0 ? body.slice(sep + 1) : body.slice(sep + 1, next))) this.counters.unroutable++;
+      sep = next;
     }
-    const connId = topic.slice(CONN_PREFIX.length);
-    const node = this.nodeOf(connId);
-    if (node === undefined) {
-      this.counters.unroutable++;
-      return;
-    }
-    this.send(this.names.nodeChannel(node), 'c' + connId + RedisNames.SEP, message);
-  }
-
-  /** The node holding a connection, from any mirrored room it is in. */
-  private nodeOf(connId: string): string | undefined {
-    for (const rid of this.registry.ridsOf(connId)) {
-      const member = this.registry.get(rid)?.members.get(connId);
-      if (member !== undefined) return member.node;
-    }
-    return undefined;
   }
 
   private send(channel: string, head: string, frame: string): void {

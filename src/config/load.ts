@@ -4,6 +4,7 @@
  */
 import convict from 'convict';
 import { readFileSync } from 'node:fs';
+import { clusterConfigProblems } from './cross-checks.js';
 import { addConfigFormats, configSchema } from './schema.js';
 import type { Config, ConfigOverrides } from './types.js';
 
@@ -51,7 +52,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
     const problems = (err as Error).message.split('\n').map((l) => l.trim()).filter(Boolean);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
-  return deepFreeze(conf.getProperties() as unknown as Config);
+  const config = conf.getProperties() as unknown as Config;
+  const together = clusterConfigProblems(config);
+  if (together.length > 0) throw new ConfigError(`invalid configuration: ${together.join('; ')}`);
+  return deepFreeze(config);
 }
 
 /** Keys starting with "//" document a JSON config file (production.example.json) and are ignored. */

@@ -55,8 +55,12 @@ export const configSchema = {
   maxMultiRoomPerUser: {
     doc: 'Most multi-user rooms one connection may be in.', format: 'positiveInt', default: 10, env: 'maxMultiRoomPerUser',
   },
+  maxRoomsPerConnection: {
+    doc: 'Most rooms of both kinds one connection may be in (403008 past it): bounds what one connection can make the server hold and announce.',
+    format: 'positiveInt', default: 100, env: 'maxRoomsPerConnection',
+  },
   multiRoomPrefix: {
-    doc: 'Topic prefix of multi-user rooms (P2P rooms use room/, connections conn/).',
+    doc: 'Topic prefix of multi-user rooms (P2P rooms use room/).',
     format: 'topicPrefix', default: 'muc/', env: 'multiRoomPrefix',
   },
   helloTimeoutMs: {

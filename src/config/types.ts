@@ -15,6 +15,7 @@ export interface Config {
   readonly maxMembersPerRoom: number;
   readonly maxMembersPerMultiRoom: number;
   readonly maxMultiRoomPerUser: number;
+  readonly maxRoomsPerConnection: number;
   readonly multiRoomPrefix: string;
   readonly helloTimeoutMs: number;
   readonly idleTimeoutSec: number;

@@ -44,6 +44,9 @@ function visibleDescription(action: unknown, query: unknown, description: Descri
 export function sanitizeEvent(event: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...event };
   if ('socket' in out) out.socket = HIDDEN;
+  // A relay's room is the room owner's live object: the inspector gets its id and kind.
+  const room = out.room as { rid?: unknown; kind?: unknown } | undefined;
+  if (room && typeof room === 'object') out.room = { rid: room.rid, kind: room.kind };
   const msg = out.msg as { id?: unknown; to?: unknown; jsongle?: Record<string, unknown> } | undefined;
   if (msg && typeof msg === 'object' && msg.jsongle && typeof msg.jsongle === 'object') {
     const { action, query, transaction, sid, reason, namespace, event: what, description } = msg.jsongle;
@@ -55,11 +58,14 @@ export function sanitizeEvent(event: Record<string, unknown>): Record<string, un
   return out;
 }
 
-/** Connection contexts carry the hello profile: the user id stays, the display name does not. */
+/** Connection contexts carry the hello profile: the user id stays, the display name does not. Their
+ * rooms are a Set, which JSON would show as {}: the inspector gets the list of rids. */
 export function sanitizeContext(context: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  const profile = context?.profile as { uid?: unknown; dn?: unknown } | null | undefined;
-  if (context && profile && profile.dn !== undefined) return { ...context, profile: { uid: profile.uid, dn: HIDDEN } };
-  return context;
+  if (!context) return context;
+  const profile = context.profile as { uid?: unknown; dn?: unknown } | null | undefined;
+  const rooms = context.rooms instanceof Set ? [...context.rooms] : context.rooms;
+  if (profile && profile.dn !== undefined) return { ...context, profile: { uid: profile.uid, dn: HIDDEN }, rooms };
+  return rooms === context.rooms ? context : { ...context, rooms };
 }
 
 /** The inspector's transport: one WebSocket client, bounded buffers, retries that stop() ends. */
@@ -165,9 +171,17 @@ export function createInspection(config: Config['inspect'], logger: Logger): Ins
     }
     return copy;
   };
+  // A connection's rooms are a Set changed in place: the package stringifies the snapshot a tick
+  // later (a Set shows as {}), so the snapshot is turned into plain data as it is taken.
+  const asTaken = (snapshot: { toJSON?: () => unknown; context?: unknown }) => {
+    const plain = (typeof snapshot.toJSON === 'function' ? snapshot.toJSON() : snapshot) as Record<string, unknown>;
+    return { ...plain, context: sanitizeContext(plain.context as Record<string, unknown> | undefined) };
+  };
   return {
     inspect: (event) => {
-      const now = event.type === '@xstate.event' || event.type === '@xstate.snapshot' ? { ...event, event: copyOf(event.event) } : event;
+      const now = event.type === '@xstate.snapshot'
+        ? { ...event, event: copyOf(event.event), snapshot: asTaken(event.snapshot as never) }
+        : event.type === '@xstate.event' ? { ...event, event: copyOf(event.event) } : event;
       inspector.inspect.next?.(now as never);
     },
     stop: () => socket.stop(),

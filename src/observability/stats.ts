@@ -41,8 +41,11 @@ export class Stats {
     this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;
   }
 
-  countRelay(action: string): void {
+  countRelay(jsongle: { action: string }, _kind: 'room' | 'muc'): void {
+    const action = jsongle.action;
     this.relayedByAction[action] = (this.relayedByAction[action] ?? 0) + 1;
+    if (action === 'session-text') this.textMessages++;
+    else if (action === 'session-custom') this.customMessages++;
   }
 
   countRejectedUpgrade(reason: string): void {

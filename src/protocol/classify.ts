@@ -3,23 +3,34 @@
  * the spec's order (action known → action parameters); the actor adds the state-dependent ones
  * (hello done, room membership, room state). Never throws.
  */
-import type { ConnectionEvent } from '../../machines/connection.js';
-import { CALL_ACTIONS, MESSAGE_ACTIONS, Query } from './actions.js';
+import type { ConnectionEvent, RelayFrame, RoomView } from '../../machines/connection.js';
+import { CALL_ACTIONS, Query } from './actions.js';
 import { ErrorCode } from './codes.js';
 import { isPlainObject } from './parse.js';
 import type { Envelope } from './types.js';
 
-export function classify(msg: Envelope): ConnectionEvent {
+/** The relay event of each relayed action: the chart routes each kind on its own row set. */
+const RELAY_EVENT: Record<string, 'client.propose' | 'client.callAction' | 'client.message' | 'client.roomEvent'> = Object.create(null);
+for (const a of CALL_ACTIONS) RELAY_EVENT[a] = 'client.callAction';
+RELAY_EVENT['session-propose'] = 'client.propose';
+RELAY_EVENT['session-text'] = 'client.message';
+RELAY_EVENT['session-custom'] = 'client.message';
+RELAY_EVENT['session-event'] = 'client.roomEvent';
+
+/** `roomOf` is the room owner's lookup: the one lookup of a relay, done here so the chart's guards read it. */
+export function classify(msg: Envelope, roomOf: (rid: string) => RoomView | undefined): ConnectionEvent {
   const j = msg.jsongle;
   const action = j.action;
   if (typeof action !== 'string') return { type: 'client.invalid', msg, code: ErrorCode.ActionNotSupported, param: action !== null && typeof action === 'object' ? typeof action : String(action) };
   const d = j.description;
 
-  if (CALL_ACTIONS.has(action) || MESSAGE_ACTIONS.has(action)) {
-    if (typeof msg.to !== 'string') return { type: 'client.invalid', msg, code: ErrorCode.BadParameter, param: 'to' };
+  const relay = RELAY_EVENT[action];
+  if (relay !== undefined) {
+    const to = msg.to;
+    if (typeof to !== 'string') return { type: 'client.invalid', msg, code: ErrorCode.BadParameter, param: 'to' };
     if (d === undefined) j.description = {};
     else if (!isPlainObject(d)) return { type: 'client.invalid', msg, code: ErrorCode.BadParameter, param: 'description' };
-    return { type: 'client.relay', msg };
+    return { type: relay, msg: msg as RelayFrame, room: roomOf(to) };
   }
 
   switch (action) {

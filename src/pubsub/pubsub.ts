@@ -1,17 +1,17 @@
 /**
- * How actors reach each other: five verbs over topics (Phoenix.PubSub's shape). Today one
- * process with uWS topics (LocalPubSub); a Redis- or NATS-backed implementation slots in here
- * to span processes and hosts without touching the machines or their implementations.
+ * How actors reach each other across the process boundary: topics (Phoenix.PubSub's shape).
+ * LocalPubSub is uWS topics in one process; RedisPubSub (src/cluster/) adds the bus to the other
+ * nodes. Only the connection owner calls it (src/connections/connections.ts).
  *
- * `S` is the subscriber handle: a uWS WebSocket for LocalPubSub.
+ * `S` is the subscriber handle: a uWS WebSocket.
  */
 export interface PubSub<S> {
   subscribe(subscriber: S, topic: string): void;
   unsubscribe(subscriber: S, topic: string): void;
-  /** To every subscriber of the topic. */
-  publish(topic: string, message: string): void;
-  /** To every subscriber of the topic but `sender`. */
-  publishFrom(sender: S, topic: string, message: string): void;
-  /** Subscribers of the topic in this process. */
-  localCount(topic: string): number;
+  /** To every local subscriber of the topic but `sender`; and to the other nodes when `toOtherNodes`. */
+  publishFrom(sender: S, topic: string, message: string, toOtherNodes: boolean): void;
+  /** A frame for one connection that another node holds. */
+  toNode(node: string, connId: string, message: string): void;
+  /** The bus to other nodes is up (always true in one process). */
+  linkUp(): boolean;
 }

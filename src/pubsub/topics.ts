@@ -1,16 +1,5 @@
 /**
- * The only place topic strings are built. Prefixes keep the namespaces apart: a room id can be
- * any string, but it always follows `room/` (or the multi-room prefix), never `conn/`.
+ * Topic names. A room's topic is its kind's prefix and its rid: a rid can be any string, and the
+ * prefixes keep the two kinds' namespaces apart (a P2P room and a MUC may share a rid).
  */
-import type { RoomKind } from '../protocol/actions.js';
-
-export const CONN_PREFIX = 'conn/';
 export const ROOM_PREFIX = 'room/';
-
-export function connTopic(connId: string): string {
-  return CONN_PREFIX + connId;
-}
-
-export function roomTopicFactory(multiRoomPrefix: string): (rid: string, kind: RoomKind) => string {
-  return (rid, kind) => (kind === 'muc' ? multiRoomPrefix : ROOM_PREFIX) + rid;
-}

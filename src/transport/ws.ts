@@ -6,20 +6,28 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t } from 'uWebSockets.js';
 import type { SupervisorEvent } from '../../machines/supervisor.js';
-import type { ServerCore } from '../actors/core.js';
+import type { Config } from '../config/types.js';
+import { sendOn } from '../connections/connections.js';
+import type { Logger } from '../observability/logger.js';
+import type { Stats } from '../observability/stats.js';
+import type { MessageBuilder } from '../protocol/build.js';
+import type { Rooms } from '../rooms/rooms.js';
 import { classify } from '../protocol/classify.js';
 import { CloseCode, ErrorCode } from '../protocol/codes.js';
 import { parseFrame } from '../protocol/parse.js';
 import { admit, parseAllowedOrigins } from './admission.js';
 import { serverCloseReason } from './close-reason.js';
-import { endSocket, sendText } from './outbox.js';
 import { isAbusive, takeToken } from './rate-limit.js';
 import type { Socket, SocketData } from './socket-data.js';
 import { DEFAULT_UPGRADE_LIMIT, UpgradeLimiter, type UpgradeLimitConfig } from './upgrade-limit.js';
 import { uWS } from './uws.js';
 
 export interface WebSocketDeps {
-  core: ServerCore;
+  config: Config;
+  stats: Stats;
+  logger: Logger;
+  builder: MessageBuilder;
+  rooms: Rooms;
   toSupervisor(event: SupervisorEvent): void;
   isAccepting(): boolean;
   connectionCount(): number;
@@ -35,8 +43,8 @@ function upgradeLimitOf(config: { upgradeLimit?: Partial<UpgradeLimitConfig> }):
 }
 
 export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
-  const { core, toSupervisor } = deps;
-  const { config, stats, builder, logger } = core;
+  const { config, stats, builder, logger, rooms, toSupervisor } = deps;
+  const roomOf = (rid: string) => rooms.get(rid);
   const allowedOrigins = parseAllowedOrigins(config.corsPolicyOrigin);
   const { messagesPerSecond, burst } = config.rateLimit;
   const upgradeLimiter = new UpgradeLimiter(upgradeLimitOf(config));
@@ -103,16 +111,16 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       if (!takeToken(d, now, messagesPerSecond, burst)) {
         stats.rateLimited++;
         stats.countError(ErrorCode.RateLimited);
-        sendText(ws, builder.sessionError(d.id, ErrorCode.RateLimited), stats);
-        if (isAbusive(d, now, burst)) {
+        sendOn(ws, builder.sessionError(d.id, ErrorCode.RateLimited), stats);
+        if (isAbusive(d, now, burst) && !d.closed) {
           stats.countServerClose('rateLimit');
           logger.info('closing an abusive connection', { connectionId: d.id, ip: d.ip });
-          endSocket(ws, CloseCode.RateLimited, 'rate limit exceeded');
+          ws.end(CloseCode.RateLimited, 'rate limit exceeded');
         }
         return;
       }
       const msg = parseFrame(frame, isBinary);
-      actor.send(typeof msg === 'number' ? { type: 'client.malformed', code: msg } : classify(msg));
+      actor.send(typeof msg === 'number' ? { type: 'client.malformed', code: msg } : classify(msg, roomOf));
     },
 
     close(ws: Socket, code: number, message: ArrayBuffer) {

@@ -32,9 +32,9 @@ describe('the machine diagram generator', function () {
     const mermaid = toMermaid(describeMachine(connectionMachine));
     expect(mermaid).to.match(/^stateDiagram-v2\n/);
     expect(mermaid).to.include('connected --> helloed : client.hello [isHelloValid] / assignProfile, acknowledgeHello');
-    expect(mermaid).to.include('connected --> closing : hello.timeout / replyHelloTimeout, closeForHelloTimeout');
+    expect(mermaid).to.include('connected --> closing : hello.timeout / closeForHelloTimeout');
     expect(toMermaid(describeMachine(supervisorMachine))).to.include('draining --> stopped : after drainTimeout / closeRemainingConnections');
-    expect(mermaid).to.include('helloed_inRoom --> helloed_outOfRoom : room.left [isLastRoom] / unassignRoom');
+    expect(mermaid).to.include('helloed_inRoom --> helloed_outOfRoom : room.left [isLastRoom] / removeRoom');
     expect(mermaid).to.include('anyState --> closed : ws.closed');
   });
 

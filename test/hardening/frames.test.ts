@@ -39,7 +39,7 @@ describe('Frames uWS refuses', function () {
     }
     await waitFor(() => srv().server.inspectState().connections === 0, 'every refused sender to be released');
     expect((srv().server.stats.serverCloses.tooLarge ?? 0) - before).to.equal(sizes.length);
-    expect(srv().server.inspectState()).to.include({ actors: 0, rooms: 0, memberIndex: 0 });
+    expect(srv().server.inspectState()).to.include({ helloPending: 0, rooms: 0, memberIndex: 0 });
     await pairStillRelays();
   });
 

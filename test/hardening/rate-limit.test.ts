@@ -72,6 +72,6 @@ describe('Rate limit per connection', () => {
     const sent = a.relay(room, 'session-text', { namespace: 'chat', description: { text: 'still here' } });
     expect((await b.expectMessage({ id: sent.id })).jsongle.description.text).to.equal('still here');
     await waitFor(() => srv().server.inspectState().connections === 2, 'the abuser to be gone from the server');
-    expect(srv().server.inspectState()).to.include({ actors: 2, rooms: 1, memberIndex: 2 });
+    expect(srv().server.inspectState()).to.include({ connections: 2, rooms: 1, memberIndex: 2 });
   });
 });

@@ -64,7 +64,7 @@ describe('monitoring routes', () => {
     await mount();
     ctx.connections = 2;
     ctx.stats.connectionsOpened = 9;
-    ctx.stats.countRelay('session-text');
+    ctx.stats.countRelay({ action: 'session-text' }, 'muc');
     ctx.stats.countError(403001);
     ctx.stats.countRejectedUpgrade('unauthorized');
     const r = await request(server.port, '/metrics');

@@ -55,8 +55,8 @@ describe('sanitizeEvent', function () {
 
 describe('sanitizeContext', function () {
   it('hides the display name of the hello profile and keeps the uid', () => {
-    const context = { id: 'c1', helloTransaction: 't', profile: { uid: 'u1', dn: 'Jane Doe' }, rooms: { r1: 'room' } };
-    expect(sanitizeContext(context)).to.deep.equal({ id: 'c1', helloTransaction: 't', profile: { uid: 'u1', dn: '[hidden]' }, rooms: { r1: 'room' } });
+    const context = { id: 'c1', helloTransaction: 't', profile: { uid: 'u1', dn: 'Jane Doe' }, rooms: new Set(['r1']) };
+    expect(sanitizeContext(context)).to.deep.equal({ id: 'c1', helloTransaction: 't', profile: { uid: 'u1', dn: '[hidden]' }, rooms: ['r1'] });
     expect(context.profile.dn).to.equal('Jane Doe');
   });
 

@@ -57,16 +57,15 @@ async function expectNothingLeft(srv: TestServer, topics: CycleTopics): Promise<
   const { server } = srv;
   await waitFor(() => {
     const s = server.inspectState();
-    return s.connections === 0 && s.actors === 0 && s.rooms === 0 && s.memberIndex === 0;
+    return s.connections === 0 && s.helloPending === 0 && s.rooms === 0 && s.memberIndex === 0;
   }, `every connection, actor and room to be gone (now ${JSON.stringify(server.inspectState())})`, 10_000);
-  expect(server.inspectState()).to.include({ connections: 0, actors: 0, rooms: 0, memberIndex: 0 });
+  expect(server.inspectState()).to.include({ connections: 0, helloPending: 0, rooms: 0, memberIndex: 0 });
   expect(server.stats.callsInProgress, 'p2p calls in progress').to.equal(0);
   const stats = await getStats(srv);
   expect(stats.users_count, 'users_count').to.equal(0);
   expect(stats.conferences_count, 'conferences_count').to.equal(0);
   expect(stats.p2p_count, 'p2p_count').to.equal(0);
   let subscribed = 0;
-  for (const id of topics.connIds) subscribed += server.numSubscribers(`conn/${id}`);
   for (const t of topics.roomTopics) subscribed += server.numSubscribers(t);
   expect(subscribed, 'subscribers left on the topics used').to.equal(0);
 }

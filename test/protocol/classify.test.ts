@@ -90,24 +90,29 @@ const rows: Array<[string, Envelope, Expected]> = [
   ['a relay with a null description', env({ action: 'transport-info', description: null }, toRoom), invalid(ErrorCode.BadParameter, 'description')],
   ['a relay with a numeric description', env({ action: 'session-accept', description: 3 }, toRoom), invalid(ErrorCode.BadParameter, 'description')],
   ['a relay without to and with a string description (to is checked first)', env({ action: 'session-text', description: 'x' }), invalid(ErrorCode.BadParameter, 'to')],
-  ['a relay to the server id (membership judged by the actor)', env({ action: 'session-text' }, { to: 'jsongle-server' }), { type: 'client.relay' }],
-  ['a relay to an empty room id (membership judged by the actor)', env({ action: 'session-text' }, { to: '' }), { type: 'client.relay' }],
-  ['a relay to a room named __proto__', env({ action: 'session-text' }, { to: '__proto__' }), { type: 'client.relay' }],
+  ['a relay to the server id (membership judged by the actor)', env({ action: 'session-text' }, { to: 'jsongle-server' }), { type: 'client.message' }],
+  ['a relay to an empty room id (membership judged by the actor)', env({ action: 'session-text' }, { to: '' }), { type: 'client.message' }],
+  ['a relay to a room named __proto__', env({ action: 'session-text' }, { to: '__proto__' }), { type: 'client.message' }],
 ];
 
-for (const action of CALL_ACTIONS) rows.push([`a ${action} to a room`, env({ action, sid: 's1', description: {} }, toRoom), { type: 'client.relay' }]);
-for (const action of MESSAGE_ACTIONS) rows.push([`a ${action} to a room`, env({ action, description: {} }, toRoom), { type: 'client.relay' }]);
+/** The relay event each action becomes: the chart routes each on its own rows. */
+const relayType = (action: string) =>
+  action === 'session-propose' ? 'client.propose'
+    : action === 'session-text' || action === 'session-custom' ? 'client.message'
+      : action === 'session-event' ? 'client.roomEvent' : 'client.callAction';
+for (const action of CALL_ACTIONS) rows.push([`a ${action} to a room`, env({ action, sid: 's1', description: {} }, toRoom), { type: relayType(action) }]);
+for (const action of MESSAGE_ACTIONS) rows.push([`a ${action} to a room`, env({ action, description: {} }, toRoom), { type: relayType(action) }]);
 
 describe('classify', () => {
   for (const [what, msg, expected] of rows) {
     it(`makes ${JSON.stringify(expected)} of ${what}`, () => {
-      expect(summary(classify(msg))).to.deep.equal(expected);
+      expect(summary(classify(msg, () => undefined))).to.deep.equal(expected);
     });
   }
 
   it('hands the envelope itself to the actor', () => {
     const msg = env({ action: 'session-text', description: { body: 'x' } }, toRoom);
-    expect(classify(msg)).to.have.property('msg', msg);
+    expect(classify(msg, () => undefined)).to.have.property('msg', msg);
   });
 
   it('knows exactly the twelve relayed actions of the spec', () => {
@@ -120,54 +125,65 @@ describe('classify', () => {
 
   it('adds an empty description to a relay that has none, so it can be stamped', () => {
     const msg = env({ action: 'session-propose', sid: 's1' }, toRoom);
-    expect(classify(msg).type).to.equal('client.relay');
+    expect(classify(msg, () => undefined).type).to.equal('client.propose');
     expect(msg.jsongle.description).to.deep.equal({});
   });
 
   it('leaves an existing relay description as it was', () => {
     const msg = env({ action: 'session-text', description: { sent: 'then', body: 'x' } }, toRoom);
-    classify(msg);
+    classify(msg, () => undefined);
     expect(msg.jsongle.description).to.deep.equal({ sent: 'then', body: 'x' });
   });
 
   it('does not add a description to an iq-set or a session-metrics that has none', () => {
     const join = env({ action: 'iq-set', query: 'session-join' });
     const metrics = env({ action: 'session-metrics' });
-    classify(join);
-    classify(metrics);
+    classify(join, () => undefined);
+    classify(metrics, () => undefined);
     expect(join.jsongle).to.not.have.property('description');
     expect(metrics.jsongle).to.not.have.property('description');
   });
 
   it('does not add a description to a relay it refuses', () => {
     const msg = env({ action: 'session-text' });
-    classify(msg);
+    classify(msg, () => undefined);
     expect(msg.jsongle).to.not.have.property('description');
   });
 
   it('treats __proto__ keys in the envelope as plain data', () => {
     const msg = JSON.parse('{"to":"r1","__proto__":{"to":"x"},"jsongle":{"action":"session-text","__proto__":{"action":"iq-set"}}}') as Envelope;
-    expect(summary(classify(msg))).to.deep.equal({ type: 'client.relay' });
+    expect(summary(classify(msg, () => undefined))).to.deep.equal({ type: 'client.message' });
     expect(({} as Record<string, unknown>).action).to.equal(undefined);
   });
 
   it('keeps a huge text intact', () => {
     const body = 'y'.repeat(2_000_000);
     const msg = env({ action: 'session-text', description: { body } }, toRoom);
-    expect(classify(msg).type).to.equal('client.relay');
+    expect(classify(msg, () => undefined).type).to.equal('client.message');
     expect((msg.jsongle.description as { body: string }).body).to.have.lengthOf(2_000_000);
+  });
+
+  it('looks the relay\'s room up once, by its `to`, and hands it to the actor', () => {
+    const room = { rid: 'r1', kind: 'room' as const, members: { size: 2 }, beyondReach: false };
+    const asked: string[] = [];
+    const ev = classify(env({ action: 'transport-info', description: {} }, toRoom), (rid) => {
+      asked.push(rid);
+      return room;
+    });
+    expect(asked).to.deep.equal([toRoom.to]);
+    expect(ev).to.include({ type: 'client.callAction', room });
   });
 
   it('classifies a huge unknown action name without trouble', () => {
     const action = 'z'.repeat(1_000_000);
-    expect(summary(classify(env({ action }, toRoom)))).to.deep.equal(invalid(ErrorCode.ActionNotSupported, action));
+    expect(summary(classify(env({ action }, toRoom), () => undefined))).to.deep.equal(invalid(ErrorCode.ActionNotSupported, action));
   });
 
   it('classifies a deeply nested description without recursing into it', () => {
     const depth = 50_000;
     const description = JSON.parse('{"a":'.repeat(depth) + '1' + '}'.repeat(depth)) as Record<string, unknown>;
     const msg = { to: 'r1', jsongle: { action: 'session-text', description } } as Envelope;
-    expect(summary(classify(msg))).to.deep.equal({ type: 'client.relay' });
+    expect(summary(classify(msg, () => undefined))).to.deep.equal({ type: 'client.message' });
   });
 
   // Every value JSON can put in `action`, including objects whose own keys shadow the methods that
@@ -184,7 +200,7 @@ describe('classify', () => {
     it(`answers 405001 without throwing for an action that is ${what}`, () => {
       const msg = JSON.parse(`{"to":"r1","jsongle":{"action":${json}}}`) as Envelope;
       let event: ReturnType<typeof classify> | undefined;
-      expect(() => { event = classify(msg); }).to.not.throw();
+      expect(() => { event = classify(msg, () => undefined); }).to.not.throw();
       expect(event?.type).to.equal('client.invalid');
       expect((event as { code: number }).code).to.equal(ErrorCode.ActionNotSupported);
       expect((event as { param: unknown }).param).to.be.a('string');

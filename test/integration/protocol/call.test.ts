@@ -187,7 +187,7 @@ describe('Call: disconnect in the middle of a call', () => {
     await callee.client.close();
     await waitFor(() => {
       const now = server.inspectState();
-      return now.connections === base.connections && now.rooms === base.rooms && now.memberIndex === base.memberIndex && now.actors === base.actors;
+      return now.connections === base.connections && now.rooms === base.rooms && now.memberIndex === base.memberIndex && now.helloPending === base.helloPending;
     }, `state back to ${JSON.stringify(base)}, now ${JSON.stringify(server.inspectState())}`);
     expect(server.numSubscribers(topic)).to.equal(0);
   });

@@ -1,6 +1,6 @@
 /** HelloClock: one shared tick for every hello deadline, O(expired) per tick. */
 import { expect } from 'chai';
-import { HelloClock } from '../../src/actors/hello-clock.js';
+import { HelloClock } from '../../src/connections/hello-clock.js';
 
 describe('HelloClock', () => {
   it('expires deadlines in the order they were added, and only those that passed', () => {

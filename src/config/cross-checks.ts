@@ -1,5 +1,5 @@
-/** Cluster settings that are only wrong together (convict checks each key alone). */
-import type { Config } from '../config/types.js';
+/** Settings that are only wrong together (convict checks each key alone): loadConfig runs these after it. */
+import type { Config } from './types.js';
 
 /** Problems with the cluster settings, one line each (empty: fine). */
 export function clusterConfigProblems(config: Pick<Config, 'cluster' | 'wsPort'>): string[] {

@@ -1,0 +1,136 @@
+/**
+ * One room: its members, kind and topic, and how a relay fans out to them (the three strategies
+ * the connection chart chooses between). The room does its I/O through RoomIO, which the
+ * connection owner and the bus provide; it holds no socket.
+ */
+import type { RoomView } from '../../machines/connection.js';
+import type { Stats } from '../observability/stats.js';
+import { isoNow } from '../protocol/clock.js';
+import type { Profile, RelayEnvelope, RoomKind } from '../protocol/types.js';
+
+export interface Member {
+  readonly id: string;
+  readonly profile: Profile;
+  /** The cluster node holding this member when it is not this process (Redis engine); absent: here. */
+  readonly node?: string;
+}
+
+/** What a room needs from the outside: sockets (the connection owner) and the bus to other nodes. */
+export interface RoomIO {
+  subscribe(connId: string, topic: string): void;
+  unsubscribe(connId: string, topic: string): void;
+  /** To every local subscriber of the topic but the sender; to the other nodes too when asked. */
+  publishFrom(senderId: string, topic: string, text: string, toOtherNodes: boolean): void;
+  /** A frame for one member: its socket here, or its node through the bus. */
+  sendToMember(member: Member, text: string): void;
+  /** The bus to other nodes is up (always, in one process). */
+  linkUp(): boolean;
+}
+
+/** What every room shares (one object per server, referenced by each room). */
+export interface RoomServices {
+  readonly io: RoomIO;
+  readonly stats: Stats;
+}
+
+export class Room implements RoomView {
+  /** Members in join order. */
+  readonly members = new Map<string, Member>();
+  /** Members held by other processes (Redis engine's mirror): relays go to the bus only when > 0. */
+  remoteMembers = 0;
+  /** A call was accepted and not yet terminated (P2P rooms): drives p2p_count. */
+  inCall = false;
+
+  constructor(
+    readonly rid: string,
+    readonly kind: RoomKind,
+    /** The uWS topic this room's relays are published on. */
+    readonly topic: string,
+    readonly createdAt: number,
+    private readonly services: RoomServices,
+  ) {}
+
+  /** Some members sit on other nodes and the bus to them is down: a relay would not reach them. */
+  get beyondReach(): boolean {
+    return this.remoteMembers > 0 && !this.services.io.linkUp();
+  }
+
+  /** P2P room of two: one encoding, `to` = the peer, published on the room topic. */
+  relayToPeer(senderId: string, msg: RelayEnvelope): void {
+    stamp(msg);
+    this.followCall(msg.jsongle.action);
+    msg.from = this.rid;
+    for (const id of this.members.keys()) if (id !== senderId) msg.to = id;
+    const text = JSON.stringify(msg);
+    this.services.io.publishFrom(senderId, this.topic, text, this.remoteMembers > 0);
+    this.count(msg, text, 1);
+  }
+
+  /** Multi-user room: one encoding for everyone, `from` = `<rid>/<sender uid>`, `to` = the room. */
+  relayToMultiRoom(senderId: string, senderUid: string, msg: RelayEnvelope): void {
+    stamp(msg);
+    msg.from = this.rid + '/' + senderUid;
+    const text = JSON.stringify(msg);
+    this.services.io.publishFrom(senderId, this.topic, text, this.remoteMembers > 0);
+    this.count(msg, text, this.members.size - 1);
+  }
+
+  /** P2P room configured for more than two: `to` differs per recipient, one encoding each. */
+  relayToEachMember(senderId: string, msg: RelayEnvelope): void {
+    stamp(msg);
+    this.followCall(msg.jsongle.action);
+    msg.from = this.rid;
+    for (const member of this.members.values()) {
+      if (member.id === senderId) continue;
+      msg.to = member.id;
+      const text = JSON.stringify(msg);
+      this.services.io.sendToMember(member, text);
+      this.count(msg, text, 1);
+    }
+  }
+
+  /** Profiles of the members but one (the members list of a join's result). */
+  profilesExcept(connId: string): Profile[] {
+    const out: Profile[] = [];
+    for (const m of this.members.values()) if (m.id !== connId) out.push(m.profile);
+    return out;
+  }
+
+  /** The call of this P2P room was accepted (p2p_count, p2p_total). */
+  callAccepted(): void {
+    if (this.inCall) return;
+    this.inCall = true;
+    this.services.stats.callsInProgress++;
+    this.services.stats.callsAccepted++;
+  }
+
+  /** The call ended (terminated, or a party left the room). */
+  callEnded(): void {
+    if (!this.inCall) return;
+    this.inCall = false;
+    this.services.stats.callsInProgress--;
+  }
+
+  /** The room's call state follows the accept and terminate that go through it (P2P rooms). */
+  private followCall(action: string): void {
+    if (action === 'session-accept') this.callAccepted();
+    else if (action === 'session-terminate') this.callEnded();
+  }
+
+  private count(msg: RelayEnvelope, text: string, copies: number): void {
+    const stats = this.services.stats;
+    stats.countRelay(msg.jsongle, this.kind);
+    stats.framesSent += copies;
+    stats.bytesSent += text.length * copies;
+  }
+}
+
+/** The relay stamps: when the sender sent it (kept if it said so) and when the server relayed it. */
+function stamp(msg: RelayEnvelope): void {
+  const j = msg.jsongle;
+  if (j.action === 'session-propose') return;
+  const d = j.description;
+  const now = isoNow();
+  if (d.sent === undefined) d.sent = now;
+  d.relayed = now;
+}
