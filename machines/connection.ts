@@ -113,7 +113,6 @@ export const connectionMachine = setup({
     replyUnreachable: (_, _p: FrameParams) => {},
     replyNoOtherMember: (_, _p: FrameParams) => {},
     replyRoomUnavailable: (_, _p: FrameParams) => {},
-    replyTooManyRooms: (_, _p: FrameParams) => {},
     replyTrying: (_, _p: FrameParams) => {},
     acknowledgeMessage: (_, _p: FrameParams) => {},
     // Fan-out — supplied by src: one call into the room's owner
@@ -147,9 +146,8 @@ export const connectionMachine = setup({
     }),
   },
   guards: {
-    // Supplied by src (the hello rules and the per-connection room limit read the config)
+    // Supplied by src (the hello rules)
     isHelloValid: (_, _p: FrameParams) => false,
-    isAtRoomLimit: (_, _p: JoinParams) => false,
     // Pure: they read the room looked up at the edge
     isToReachablePeer: ({ context }, e: RelayEvent) =>
       e.room !== undefined && e.room.kind === 'room' && e.room.members.size === 2 && !e.room.beyondReach && isMember(context, e),
@@ -209,10 +207,7 @@ export const connectionMachine = setup({
       initial: 'outOfRoom',
       on: {
         'client.hello': { actions: { type: 'rejectSecondHello', params: ({ event }) => event } },
-        'client.join': [
-          { guard: { type: 'isAtRoomLimit', params: ({ event }) => event }, actions: { type: 'replyTooManyRooms', params: ({ event }) => event } },
-          { actions: { type: 'askSupervisorToJoin', params: ({ event }) => event } },
-        ],
+        'client.join': { actions: { type: 'askSupervisorToJoin', params: ({ event }) => event } },
         'client.leave': { actions: { type: 'askSupervisorToLeave', params: ({ event }) => event } },
         'client.unknownQuery': { actions: { type: 'replyQueryNotSupported', params: ({ event }) => event } },
         'client.metrics': { actions: { type: 'recordCallMetrics', params: ({ event }) => event } },

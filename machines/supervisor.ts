@@ -46,6 +46,7 @@ export type SupervisorEvent =
   | ({ type: 'join.kindConflict' } & DecidedRequest)
   | ({ type: 'join.roomFull' } & DecidedRequest)
   | ({ type: 'join.tooManyMultiRooms' } & DecidedRequest)
+  | ({ type: 'join.tooManyRooms' } & DecidedRequest)
   | ({ type: 'leave.accepted' } & DecidedRequest)
   | ({ type: 'leave.notMember' } & DecidedRequest)
   | ({ type: 'membership.failed' } & MembershipRequest)
@@ -78,6 +79,7 @@ export const supervisorMachine = setup({
     rejectKindConflict: (_, _p: DecidedRequest) => {},
     rejectRoomFull: (_, _p: DecidedRequest) => {},
     rejectTooManyMultiRooms: (_, _p: DecidedRequest) => {},
+    rejectTooManyRooms: (_, _p: DecidedRequest) => {},
     rejectNotMember: (_, _p: DecidedRequest) => {},
     rejectMembershipUnavailable: (_, _p: MembershipRequest) => {},
     // Messages to the requester's actor
@@ -128,6 +130,10 @@ export const supervisorMachine = setup({
     'join.tooManyMultiRooms': [
       { guard: { type: 'isRequesterGone', params: ({ event }) => event } },
       { actions: { type: 'rejectTooManyMultiRooms', params: ({ event }) => event } },
+    ],
+    'join.tooManyRooms': [
+      { guard: { type: 'isRequesterGone', params: ({ event }) => event } },
+      { actions: { type: 'rejectTooManyRooms', params: ({ event }) => event } },
     ],
     'conn.leave': [
       { guard: { type: 'isRoomIdInvalid', params: ({ event }) => event }, actions: { type: 'rejectInvalidRoomId', params: ({ event }) => event } },

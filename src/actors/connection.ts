@@ -45,7 +45,6 @@ export function provideConnectionMachine(deps: ConnectionDeps) {
   return connectionMachine.provide({
     guards: {
       isHelloValid: ({ context }, p) => helloProblem(env(p), context.helloTransaction) === null,
-      isAtRoomLimit: ({ context }) => context.rooms.size >= config.maxRoomsPerConnection,
     },
     actions: {
       sendHelloRequest: (a) => reply(a, builder.helloRequest(a.context.id, a.context.helloTransaction)),
@@ -68,7 +67,6 @@ export function provideConnectionMachine(deps: ConnectionDeps) {
       replyUnreachable: (a, p) => reply(a, builder.callInfo(a.context.id, p.msg.jsongle, 'unreachable')),
       replyNoOtherMember: (a, p) => replyError(a, env(p), ErrorCode.NoOtherMember, String(p.msg.to)),
       replyRoomUnavailable: (a, p) => replyError(a, env(p), ErrorCode.MembershipUnavailable),
-      replyTooManyRooms: (a, p) => replyError(a, env(p), ErrorCode.TooManyRooms),
       replyTrying: (a, p) => reply(a, builder.callInfo(a.context.id, p.msg.jsongle, 'trying')),
       acknowledgeMessage: (a, p) => reply(a, builder.messageAck(a.context.id, p.msg.jsongle.namespace, p.msg.id)),
       // The hot path: one call into the room the edge looked up.

@@ -48,6 +48,7 @@ const JOIN_EVENT = {
   kindConflict: 'join.kindConflict',
   full: 'join.roomFull',
   tooManyMultiRooms: 'join.tooManyMultiRooms',
+  tooManyRooms: 'join.tooManyRooms',
 } as const satisfies Record<JoinVerdict, SupervisorEvent['type']>;
 
 /** Calls back at once with a plain value, or when a promise settles: the local path never awaits. */
@@ -105,7 +106,7 @@ export function createSupervisor(deps: SupervisorDeps) {
         settle<JoinVerdict>(
           membership.join({
             connId: r.id, rid, kind: r.kind, profile: connections.profileOf(r.id) ?? { uid: '' },
-            capacity: capacityOf(r.kind), maxMultiRooms: config.maxMultiRoomPerUser,
+            capacity: capacityOf(r.kind), maxMultiRooms: config.maxMultiRoomPerUser, maxRooms: config.maxRoomsPerConnection,
           }),
           (verdict) => self?.send({ type: JOIN_EVENT[verdict], id: r.id, kind: r.kind, msg: r.msg, rid }),
           (err) => membershipFailed({ ...r, rid }, err),
@@ -138,6 +139,7 @@ export function createSupervisor(deps: SupervisorDeps) {
       rejectKindConflict: (_, r) => iqError(r, ErrorCode.RoomKindConflict, r.rid),
       rejectRoomFull: (_, r) => iqError(r, ErrorCode.RoomFull, r.kind === 'muc' ? 'multi room' : 'room'),
       rejectTooManyMultiRooms: (_, r) => iqError(r, ErrorCode.TooManyMultiRooms),
+      rejectTooManyRooms: (_, r) => iqError(r, ErrorCode.TooManyRooms),
       rejectNotMember: (_, r) => iqError(r, ErrorCode.NotInRoom, `Not member of room ${r.rid}`),
       rejectMembershipUnavailable: (_, r) => iqError(r, ErrorCode.MembershipUnavailable),
       tellConnectionJoined: (_, r) => connections.tell(r.id, { type: 'room.joined', rid: r.rid }),

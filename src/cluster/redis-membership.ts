@@ -159,6 +159,8 @@ export class RedisMembership implements Membership {
     try {
       // Closed while waiting: nothing to decide (the supervisor ignores the verdict of a gone requester).
       if (!this.deps.connections.has(req.connId)) return 'full';
+      // A connection's operations run one after the other, so the mirror holds every earlier join of it.
+      if (this.deps.rooms.ridsOf(req.connId).size >= req.maxRooms && !this.deps.rooms.isMember(req.rid, req.connId)) return 'tooManyRooms';
       const id = randomUUID();
       const own = this.expect(id, this.deps.noticeTimeoutMs);
       let verdict: JoinVerdict;

@@ -138,8 +138,6 @@ export function sendOn(ws: Socket, text: string, stats: Stats): boolean {
   const d = ws.getUserData();
   if (d.closed) return false;
   const status = ws.send(text, false, false);
-  stats.framesSent++;
-  stats.bytesSent += text.length;
   if (status === 2) {
     // Over maxBackpressure: uWS drops the message and, with closeOnBackpressureLimit, closes
     // the socket right after; a reader that fell this far behind is not kept half-informed.
@@ -147,5 +145,7 @@ export function sendOn(ws: Socket, text: string, stats: Stats): boolean {
     d.sendRefused = true;
     return false;
   }
+  stats.framesSent++;
+  stats.bytesSent += text.length;
   return true;
 }

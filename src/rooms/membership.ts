@@ -11,7 +11,7 @@
 import type { Profile, RoomKind } from '../protocol/types.js';
 import type { Rooms } from './rooms.js';
 
-export type JoinVerdict = 'joined' | 'alreadyMember' | 'kindConflict' | 'full' | 'tooManyMultiRooms';
+export type JoinVerdict = 'joined' | 'alreadyMember' | 'kindConflict' | 'full' | 'tooManyMultiRooms' | 'tooManyRooms';
 export type LeaveVerdict = 'left' | 'notMember';
 
 export interface JoinRequest {
@@ -23,6 +23,8 @@ export interface JoinRequest {
   capacity: number;
   /** Most MUCs one connection may be in. */
   maxMultiRooms: number;
+  /** Most rooms of both kinds one connection may be in. */
+  maxRooms: number;
 }
 
 export interface LeaveResult {
@@ -49,6 +51,7 @@ export class LocalMembership implements Membership {
     if (room !== undefined && room.kind !== req.kind) return 'kindConflict';
     if (room !== undefined && room.members.has(req.connId)) return 'alreadyMember';
     if (room !== undefined && room.members.size >= req.capacity) return 'full';
+    if (this.rooms.ridsOf(req.connId).size >= req.maxRooms) return 'tooManyRooms';
     if (req.kind === 'muc' && this.rooms.multiRoomCount(req.connId) >= req.maxMultiRooms) return 'tooManyMultiRooms';
     this.rooms.add(req.rid, req.kind, { id: req.connId, profile: req.profile });
     return 'joined';

@@ -1,15 +1,15 @@
 /**
  * The supervisor machine as a pure transition table: (state, event, stubbed guards) → (next state,
  * action types in order). Every guard here is a stub that src/actors/supervisor.ts supplies, so
- * each row fixes them true/false with `.provide()`; the join and leave chains are checked in
- * order by making every later guard true as well. The drain deadline is checked as the delayed
- * raise the pure functions return and for real with a SimulatedClock.
+ * each row fixes them true/false with `.provide()`. The membership authority's verdicts arrive as
+ * events of their own, each a row here in every state that handles it. The drain deadline is
+ * checked as the delayed raise the pure functions return and for real with a SimulatedClock.
  */
 import { expect } from 'chai';
 import { createActor, initialTransition, SimulatedClock, transition, type StateValue } from 'xstate';
 import { supervisorMachine, type SupervisorEvent } from '../../machines/supervisor.js';
 
-/** The guards src/actors/supervisor.ts supplies; the verdict guards are pure and read the event. */
+/** The guards src/actors/supervisor.ts supplies. */
 type GuardName = 'isRoomIdInvalid' | 'isRequesterGone' | 'hasNoConnections';
 type Guards = Partial<Record<GuardName, boolean>>;
 
@@ -31,14 +31,16 @@ const frame = { jsongle: { action: 'iq-set', query: 'session-join', description:
 // The socket is opaque to the machine: only src/actors/supervisor.ts reads it.
 const opened = (): SupervisorEvent => ({ type: 'ws.opened', id: 'c1', socket: null });
 const closed = (): SupervisorEvent => ({ type: 'ws.closed', id: 'c1' });
-const join = (kind: 'room' | 'muc' = 'room'): SupervisorEvent => ({ type: 'conn.join', id: 'c1', kind, msg: frame });
-const leave = (): SupervisorEvent => ({ type: 'conn.leave', id: 'c1', msg: frame });
+const join = (kind: 'room' | 'muc' = 'room', rid: unknown = 'r1'): SupervisorEvent => ({ type: 'conn.join', id: 'c1', kind, msg: frame, rid });
+const leave = (rid: unknown = 'r1'): SupervisorEvent => ({ type: 'conn.leave', id: 'c1', msg: frame, rid });
 const drain = (): SupervisorEvent => ({ type: 'server.drain' });
-type JoinVerdict = Extract<SupervisorEvent, { type: 'join.decided' }>['verdict'];
-type LeaveVerdict = Extract<SupervisorEvent, { type: 'leave.decided' }>['verdict'];
-const joinDecided = (verdict: JoinVerdict, kind: 'room' | 'muc' = 'room'): SupervisorEvent => ({ type: 'join.decided', id: 'c1', kind, msg: frame, verdict });
-const leaveDecided = (verdict: LeaveVerdict): SupervisorEvent => ({ type: 'leave.decided', id: 'c1', msg: frame, verdict, kind: 'room' });
-const membershipFailed = (): SupervisorEvent => ({ type: 'membership.failed', id: 'c1', msg: frame });
+
+type VerdictType =
+  | 'join.accepted' | 'join.alreadyMember' | 'join.kindConflict' | 'join.roomFull' | 'join.tooManyMultiRooms' | 'join.tooManyRooms'
+  | 'leave.accepted' | 'leave.notMember';
+const verdict = (type: VerdictType, kind: 'room' | 'muc' = 'room'): SupervisorEvent => ({ type, id: 'c1', msg: frame, rid: 'r1', kind });
+const membershipFailed = (): SupervisorEvent => ({ type: 'membership.failed', id: 'c1', msg: frame, rid: 'r1' });
+const actorFailed = (): SupervisorEvent => ({ type: 'xstate.error.actor.connection', error: new Error('x'), actorId: 'connection' }) as unknown as SupervisorEvent;
 
 /** The event xstate raises when drainTimeout ends, read from the transition into draining. */
 function drainTimeoutEvent(): SupervisorEvent {
@@ -58,62 +60,68 @@ interface Row {
   actions: string[];
 }
 
-const JOINED = ['notifyMemberJoined', 'subscribeToRoom', 'confirmJoin'];
-const LEFT = ['notifyMemberLeft', 'unsubscribeFromRoom', 'confirmLeave'];
+const JOINED = ['announceJoin', 'confirmJoin', 'tellConnectionJoined'];
+const LEFT = ['announceLeave', 'confirmLeave', 'tellConnectionLeft'];
 
-/** A join: the room id is checked here, then the membership authority decides. */
-const joinRequest: Array<[string, Guards, string[]]> = [
-  ['rejects an invalid room id without asking the membership authority', { isRoomIdInvalid: true }, ['rejectInvalidRoomId']],
-  ['otherwise asks the membership authority to decide', {}, ['decideJoin']],
+/** A join or leave request: the room id is checked here, then the membership authority decides. */
+const requests: Array<[string, SupervisorEvent, Guards, string[]]> = [
+  ['join: rejects an invalid room id without asking the membership authority', join('room', ''), { isRoomIdInvalid: true }, ['rejectInvalidRoomId']],
+  ['join: checks the room id even when the requester is gone', join('room', 7), { isRoomIdInvalid: true, isRequesterGone: true }, ['rejectInvalidRoomId']],
+  ['join: otherwise asks the membership authority to decide a P2P join', join(), {}, ['decideJoin']],
+  ['join: otherwise asks the membership authority to decide a MUC join', join('muc'), {}, ['decideJoin']],
+  ['leave: rejects an invalid room id without asking the membership authority', leave(''), { isRoomIdInvalid: true }, ['rejectInvalidRoomId']],
+  ['leave: otherwise asks the membership authority to decide', leave(), {}, ['decideLeave']],
 ];
 
-/** The authority's verdict, each answered by its own action. */
-const joinVerdicts: Array<[string, SupervisorEvent, Guards, string[]]> = [
-  ['drops the verdict when the requester disconnected meanwhile', joinDecided('joined'), { isRequesterGone: true }, []],
-  ['rejects a kind conflict', joinDecided('kindConflict'), {}, ['rejectKindConflict']],
-  ['confirms an existing membership (idempotent rejoin)', joinDecided('alreadyMember'), {}, ['confirmExistingMembership']],
-  ['rejects a full room', joinDecided('full'), {}, ['rejectRoomFull']],
-  ['rejects too many MUC rooms', joinDecided('tooManyMultiRooms', 'muc'), {}, ['rejectTooManyMultiRooms']],
-  ['notifies the members, subscribes the joiner and confirms, in that order', joinDecided('joined'), {}, JOINED],
+/** The authority's verdicts: each answered by its own actions, or dropped when the requester left meanwhile. */
+const verdicts: Array<[string, SupervisorEvent, string[]]> = [
+  ['announces the join to the members, confirms it, then tells the connection', verdict('join.accepted'), JOINED],
+  ['confirms an existing membership (idempotent rejoin), announcing nothing', verdict('join.alreadyMember'), ['confirmJoin']],
+  ['rejects a kind conflict', verdict('join.kindConflict', 'muc'), ['rejectKindConflict']],
+  ['rejects a full room', verdict('join.roomFull'), ['rejectRoomFull']],
+  ['rejects a full MUC', verdict('join.roomFull', 'muc'), ['rejectRoomFull']],
+  ['rejects too many MUCs', verdict('join.tooManyMultiRooms', 'muc'), ['rejectTooManyMultiRooms']],
+  ['rejects too many rooms of both kinds', verdict('join.tooManyRooms'), ['rejectTooManyRooms']],
+  ['announces the leave to the others, confirms it, then tells the connection', verdict('leave.accepted'), LEFT],
+  ['rejects a leave of a room it is not in', verdict('leave.notMember'), ['rejectNotMember']],
+  ['answers 503002 when the membership authority failed', membershipFailed(), ['rejectMembershipUnavailable']],
 ];
 
-const leaveRequest: Array<[string, Guards, string[]]> = [
-  ['rejects an invalid room id without asking the membership authority', { isRoomIdInvalid: true }, ['rejectInvalidRoomId']],
-  ['otherwise asks the membership authority to decide', {}, ['decideLeave']],
-];
-
-const leaveVerdicts: Array<[string, SupervisorEvent, Guards, string[]]> = [
-  ['drops the verdict when the requester disconnected meanwhile', leaveDecided('left'), { isRequesterGone: true }, []],
-  ['rejects a non-member', leaveDecided('notMember'), {}, ['rejectNotMember']],
-  ['notifies the others, unsubscribes the leaver and confirms, in that order', leaveDecided('left'), {}, LEFT],
-];
+/** Rows for every request and verdict in one state (they are handled at the root, the same everywhere). */
+function membershipRows(state: 'accepting' | 'draining'): Row[] {
+  return [
+    ...requests.map(([does, event, guards, actions]): Row => ({ does, from: state, event, guards, to: state, actions })),
+    ...verdicts.flatMap(([does, event, actions]): Row[] => [
+      { does: `verdict: ${does}`, from: state, event, to: state, actions },
+      { does: 'verdict: drops it when the requester disconnected meanwhile (its departure was announced already)', from: state, event, guards: { isRequesterGone: true }, to: state, actions: [] },
+    ]),
+  ];
+}
 
 const rows: Row[] = [
   // accepting
   { does: 'spawns a connection actor for an opened socket', from: 'accepting', event: opened(), to: 'accepting', actions: ['spawnConnection'] },
-  { does: 'tells the rooms about a departure, then releases the connection', from: 'accepting', event: closed(), to: 'accepting', actions: ['notifyRoomsOfDeparture', 'releaseConnection'] },
-  { does: 'stays accepting after a close even with no connection left', from: 'accepting', event: closed(), guards: { hasNoConnections: true }, to: 'accepting', actions: ['notifyRoomsOfDeparture', 'releaseConnection'] },
+  { does: 'releases a closed connection', from: 'accepting', event: closed(), to: 'accepting', actions: ['releaseConnection'] },
+  { does: 'stays accepting after a close even with no connection left', from: 'accepting', event: closed(), guards: { hasNoConnections: true }, to: 'accepting', actions: ['releaseConnection'] },
   { does: 'starts draining: stops accepting, drains the connections and arms the drain deadline', from: 'accepting', event: drain(), to: 'draining', actions: ['stopAccepting', 'drainConnections', 'xstate.raise'] },
   { does: 'stops at once when draining with no connection, cancelling the deadline', from: 'accepting', event: drain(), guards: { hasNoConnections: true }, to: 'stopped', actions: ['stopAccepting', 'drainConnections', 'xstate.raise', 'xstate.cancel', 'notifyStopped'] },
-  ...joinRequest.map(([does, guards, actions]): Row => ({ does: `join: ${does}`, from: 'accepting', event: join(), guards, to: 'accepting', actions })),
-  { does: 'join: asks the authority for a MUC join too', from: 'accepting', event: join('muc'), to: 'accepting', actions: ['decideJoin'] },
-  ...joinVerdicts.map(([does, event, guards, actions]): Row => ({ does: `join verdict: ${does}`, from: 'accepting', event, guards, to: 'accepting', actions })),
-  ...leaveRequest.map(([does, guards, actions]): Row => ({ does: `leave: ${does}`, from: 'accepting', event: leave(), guards, to: 'accepting', actions })),
-  ...leaveVerdicts.map(([does, event, guards, actions]): Row => ({ does: `leave verdict: ${does}`, from: 'accepting', event, guards, to: 'accepting', actions })),
-  { does: 'answers 503002 when the membership authority failed', from: 'accepting', event: membershipFailed(), to: 'accepting', actions: ['rejectMembershipUnavailable'] },
-  { does: 'closes a connection whose actor failed, and keeps accepting', from: 'accepting', event: { type: 'xstate.error.actor.c1', error: new Error('x'), actorId: 'c1' } as unknown as SupervisorEvent, to: 'accepting', actions: ['closeFailedConnection'] },
-  { does: 'closes a connection whose actor failed while draining', from: 'draining', event: { type: 'xstate.error.actor.c1', error: new Error('x'), actorId: 'c1' } as unknown as SupervisorEvent, to: 'draining', actions: ['closeFailedConnection'] },
+  { does: 'closes a connection whose actor failed, and keeps accepting', from: 'accepting', event: actorFailed(), to: 'accepting', actions: ['closeFailedConnection'] },
+  ...membershipRows('accepting'),
 
   // draining
   { does: 'refuses a socket that opens while draining', from: 'draining', event: opened(), to: 'draining', actions: ['refuseConnection'] },
-  { does: 'handles a close while draining and keeps draining while connections remain', from: 'draining', event: closed(), to: 'draining', actions: ['notifyRoomsOfDeparture', 'releaseConnection'] },
-  { does: 'stops once the last connection closed, cancelling the deadline', from: 'draining', event: closed(), guards: { hasNoConnections: true }, to: 'stopped', actions: ['notifyRoomsOfDeparture', 'releaseConnection', 'xstate.cancel', 'notifyStopped'] },
+  { does: 'releases a closed connection and keeps draining while connections remain', from: 'draining', event: closed(), to: 'draining', actions: ['releaseConnection'] },
+  { does: 'stops once the last connection closed, cancelling the deadline', from: 'draining', event: closed(), guards: { hasNoConnections: true }, to: 'stopped', actions: ['releaseConnection', 'xstate.cancel', 'notifyStopped'] },
   { does: 'ignores a second drain request', from: 'draining', event: drain(), to: 'draining', actions: [] },
   { does: 'closes the remaining connections and stops when the drain deadline passes', from: 'draining', event: drainTimeoutEvent(), to: 'stopped', actions: ['xstate.cancel', 'closeRemainingConnections', 'notifyStopped'] },
-  ...joinRequest.map(([does, guards, actions]): Row => ({ does: `join while draining: ${does}`, from: 'draining', event: join(), guards, to: 'draining', actions })),
-  ...joinVerdicts.map(([does, event, guards, actions]): Row => ({ does: `join verdict while draining: ${does}`, from: 'draining', event, guards, to: 'draining', actions })),
-  ...leaveVerdicts.map(([does, event, guards, actions]): Row => ({ does: `leave verdict while draining: ${does}`, from: 'draining', event, guards, to: 'draining', actions })),
-  { does: 'stops after a leave verdict that left no connection (the eventless check runs after every event)', from: 'draining', event: leaveDecided('left'), guards: { hasNoConnections: true }, to: 'stopped', actions: [...LEFT, 'xstate.cancel', 'notifyStopped'] },
+  { does: 'closes a connection whose actor failed while draining', from: 'draining', event: actorFailed(), to: 'draining', actions: ['closeFailedConnection'] },
+  ...membershipRows('draining'),
+  // The eventless check runs after every event: whatever emptied the server, it stops right after.
+  { does: 'stops after a refused socket once no connection remains', from: 'draining', event: opened(), guards: { hasNoConnections: true }, to: 'stopped', actions: ['refuseConnection', 'xstate.cancel', 'notifyStopped'] },
+  { does: 'stops after a leave verdict once no connection remains', from: 'draining', event: verdict('leave.accepted'), guards: { hasNoConnections: true }, to: 'stopped', actions: [...LEFT, 'xstate.cancel', 'notifyStopped'] },
+  { does: 'stops after a dropped verdict once no connection remains', from: 'draining', event: verdict('join.accepted'), guards: { hasNoConnections: true, isRequesterGone: true }, to: 'stopped', actions: ['xstate.cancel', 'notifyStopped'] },
+  { does: 'stops after a join request once no connection remains', from: 'draining', event: join(), guards: { hasNoConnections: true }, to: 'stopped', actions: ['decideJoin', 'xstate.cancel', 'notifyStopped'] },
+  { does: 'stops after a second drain request once no connection remains', from: 'draining', event: drain(), guards: { hasNoConnections: true }, to: 'stopped', actions: ['xstate.cancel', 'notifyStopped'] },
 ];
 
 describe('supervisor machine', () => {
@@ -139,6 +147,45 @@ describe('supervisor machine', () => {
     }
   });
 
+  describe('action and guard parameters', () => {
+    it('hands the request and verdict actions the event itself (id, msg, rid, kind)', () => {
+      const m = machineWith();
+      for (const event of [join('muc'), leave(), ...verdicts.map(([, e]) => e)]) {
+        const [, actions] = transition(m, m.resolveState({ value: 'accepting' }), event);
+        for (const a of actions) expect(a.params, `${event.type} ${a.type}`).to.equal(event);
+      }
+    });
+
+    it('asks isRoomIdInvalid and isRequesterGone about the event (the rid and the requester id)', () => {
+      const seen: Array<[string, unknown]> = [];
+      const m = supervisorMachine.provide({
+        guards: {
+          isRoomIdInvalid: (_, p) => { seen.push(['isRoomIdInvalid', p]); return false; },
+          isRequesterGone: (_, p) => { seen.push(['isRequesterGone', p]); return false; },
+        },
+      });
+      const request = join('room', 'r9');
+      const accepted = verdict('join.accepted');
+      transition(m, m.resolveState({ value: 'accepting' }), request);
+      transition(m, m.resolveState({ value: 'accepting' }), accepted);
+      expect(seen).to.have.lengthOf(2);
+      expect(seen[0]![0]).to.equal('isRoomIdInvalid');
+      expect(seen[0]![1]).to.equal(request);
+      expect(seen[1]![0]).to.equal('isRequesterGone');
+      expect(seen[1]![1]).to.equal(accepted);
+    });
+
+    it('hands spawnConnection and refuseConnection the id and the socket', () => {
+      const socket = { fake: true };
+      const event: SupervisorEvent = { type: 'ws.opened', id: 'c9', socket };
+      const m = machineWith();
+      for (const state of ['accepting', 'draining']) {
+        const [, actions] = transition(m, m.resolveState({ value: state }), event);
+        expect(actions[0]!.params, state).to.equal(event);
+      }
+    });
+  });
+
   describe('drain deadline', () => {
     it('arms the deadline as a raise delayed by drainTimeout (10 s unless provided)', () => {
       const m = machineWith();
@@ -157,11 +204,19 @@ describe('supervisor machine', () => {
       expect(raise.params.delay).to.equal(250);
     });
 
-    it('reaches a final state once stopped', () => {
+    it('ignores the deadline event while accepting (it only means something while draining)', () => {
+      const m = machineWith();
+      const [next, actions] = transition(m, m.resolveState({ value: 'accepting' }), drainTimeoutEvent());
+      expect(next.value).to.equal('accepting');
+      expect(types(actions)).to.deep.equal([]);
+    });
+
+    it('reaches a final state once stopped (the real actor then ignores every event: see below)', () => {
       const m = machineWith({ hasNoConnections: true });
       const [start] = initialTransition(m);
-      const [next] = transition(m, start, drain());
-      expect(next.status).to.equal('done');
+      const [stopped] = transition(m, start, drain());
+      expect(stopped.status).to.equal('done');
+      expect(stopped.value).to.equal('stopped');
     });
   });
 

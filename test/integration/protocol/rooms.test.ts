@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { TestClient, arrivalOf, helloClient, type Msg } from '../../helpers/client.js';
 import { getJson } from '../../helpers/http.js';
 import { mucGroup, p2pPair } from '../../helpers/rooms.js';
+import { startTestServer } from '../../helpers/server.js';
 import { useTestServer } from '../../helpers/suite.js';
 import { UUID_RE, rid } from '../../helpers/ids.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -195,6 +196,26 @@ describe('Rooms: kinds, MUC and limits', () => {
     await a.join(rid('muc'), 'muc');
     await a.join(rid('muc'), 'muc');
     expectIqError(await a.request('muc-join', { rid: rid('muc') }), 403003, 'muc-join');
+  });
+
+  it('answers 403008 past maxRoomsPerConnection rooms of both kinds, and lets a member rejoin', async () => {
+    const limited = await startTestServer({ maxRoomsPerConnection: 3 });
+    try {
+      const a = await helloClient(limited.url(), 'alice');
+      const held = [rid('p2p'), rid('muc'), rid('p2p')];
+      await a.join(held[0], 'room');
+      await a.join(held[1], 'muc');
+      await a.join(held[2], 'room');
+      const refused = await a.request('session-join', { rid: rid('p2p') });
+      expectIqError(refused, 403008, 'session-join');
+      expect(refused.jsongle.description.errorDetails).to.equal('Max number of rooms per connection already reached');
+      expectIqError(await a.request('muc-join', { rid: rid('muc') }), 403008, 'muc-join');
+      const again = await a.request('session-join', { rid: held[0] });
+      expect(again.jsongle.action).to.equal('iq-result');
+      expect(limited.server.inspectState()).to.include({ rooms: 3 });
+    } finally {
+      await limited.stop();
+    }
   });
 
   it('does not count P2P rooms against maxMultiRoomPerUser', async () => {
