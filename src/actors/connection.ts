@@ -8,7 +8,7 @@ import { connectionMachine, type ConnectionContext, type ConnectionEvent } from 
 import type { SupervisorEvent } from '../../machines/supervisor.js';
 import { CALL_ACTIONS, MESSAGE_ACTIONS } from '../protocol/actions.js';
 import { isoNow } from '../protocol/clock.js';
-import { CloseCode, ErrorCode } from '../protocol/codes.js';
+import { badParameter, CloseCode, ErrorCode } from '../protocol/codes.js';
 import { helloProblem } from '../protocol/hello.js';
 import type { Envelope, RelayEnvelope } from '../protocol/types.js';
 import { connTopic } from '../pubsub/topics.js';
@@ -50,7 +50,7 @@ export function provideConnectionMachine(core: ServerCore, toSupervisor: (event:
     }
   };
   const replyTooDeep = (context: ConnectionContext): void =>
-    replyError(context, undefined, ErrorCode.BadParameter, 'description (nested too deeply)');
+    replyError(context, undefined, ErrorCode.BadParameter, badParameter('description', 'nested too deeply'));
   const msgOf = (event: ConnectionEvent): Envelope => (event as unknown as WithMsg).msg;
   const roomOf = (event: ConnectionEvent) => registry.get((event as unknown as WithMsg<RelayEnvelope>).msg.to);
   const nobodyElseInP2P = (event: ConnectionEvent): boolean => {
@@ -60,7 +60,7 @@ export function provideConnectionMachine(core: ServerCore, toSupervisor: (event:
 
   return connectionMachine.provide({
     guards: {
-      isHelloValid: ({ context, event }: Args) => helloProblem(msgOf(event), context.helloTransaction) === null,
+      isHelloValid: ({ context, event }: Args) => helloProblem(msgOf(event), context.helloTransaction, core.config.limits) === null,
       isCallWithNobodyToReach: ({ event }: Args) =>
         CALL_ACTIONS.has(msgOf(event).jsongle.action) && nobodyElseInP2P(event),
       isMessageWithNobodyToReach: ({ event }: Args) =>
@@ -75,7 +75,7 @@ export function provideConnectionMachine(core: ServerCore, toSupervisor: (event:
       rejectHello: ({ context, event }: Args) => {
         const msg = msgOf(event);
         reply(context, builder.ack(context.id, msg.jsongle.transaction, 'failed'));
-        replyError(context, undefined, ErrorCode.BadParameter, helloProblem(msg, context.helloTransaction) ?? 'uid');
+        replyError(context, undefined, ErrorCode.BadParameter, helloProblem(msg, context.helloTransaction, core.config.limits) ?? 'uid');
       },
       rejectSecondHello: ({ context, event }: Args) => {
         const msg = msgOf(event);
@@ -109,8 +109,6 @@ export function provideConnectionMachine(core: ServerCore, toSupervisor: (event:
         reply(context, builder.callInfo(context.id, msgOf(event).jsongle, 'trying')),
       acknowledgeMessage: ({ context, event }: Args) => {
         const msg = msgOf(event);
-        if (msg.jsongle.action === 'session-text') stats.textMessages++;
-        else stats.customMessages++;
         reply(context, builder.messageAck(context.id, msg.jsongle.namespace, msg.id));
       },
       // The hot path: one stamp, one rewrite, one stringify, one publish. No assign, no log.
@@ -127,7 +125,7 @@ export function provideConnectionMachine(core: ServerCore, toSupervisor: (event:
           if (d.sent === undefined) d.sent = now;
           d.relayed = now;
         }
-        stats.countRelay(j.action);
+        stats.countRelay(j, room.kind);
         const others = room.members.size - 1;
         if (room.kind === 'muc') {
           msg.from = rid + '/' + (context.profile as { uid: string }).uid;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createActor, type ActorRefFrom, type InspectionEvent } from 'xstate';
 import { supervisorMachine, type SupervisorEvent } from '../../machines/supervisor.js';
 import { CloseCode, ErrorCode } from '../protocol/codes.js';
-import { isValidRoomId } from '../protocol/parse.js';
+import { isValidRoomId, roomIdProblem } from '../protocol/parse.js';
 import type { Envelope, Profile, RoomKind } from '../protocol/types.js';
 import { connTopic, roomTopicFactory } from '../pubsub/topics.js';
 import { endSocket, sendText } from '../transport/outbox.js';
@@ -99,7 +99,7 @@ export function createSupervisor(core: ServerCore, membership: Membership, hooks
   const machine = supervisorMachine.provide({
     delays: { drainTimeout: config.drainTimeoutMs },
     guards: {
-      isRoomIdInvalid: ({ event }: Ev) => !isValidRoomId(ridOf(event), config.id),
+      isRoomIdInvalid: ({ event }: Ev) => !isValidRoomId(ridOf(event), config.id, config.limits),
       // The requester disconnected while its join/leave was being decided: its departure was announced already.
       isRequesterGone: ({ event }: Ev) => !actors.has((event as Request).id),
       hasNoConnections: () => actors.size === 0,
@@ -139,7 +139,7 @@ export function createSupervisor(core: ServerCore, membership: Membership, hooks
         // The actor reaches its final state and stops itself; if it is mid-event, after that event.
         actor?.send({ type: 'ws.closed' });
       },
-      rejectInvalidRoomId: ({ event }: Ev) => iqError(event as JoinEvent, ErrorCode.BadParameter, 'rid'),
+      rejectInvalidRoomId: ({ event }: Ev) => iqError(event as JoinEvent, ErrorCode.BadParameter, roomIdProblem(ridOf(event), config.id, config.limits) ?? 'rid'),
       rejectKindConflict: ({ event }: Ev) => iqError(event as JoinEvent, ErrorCode.RoomKindConflict, ridOf(event) as string),
       rejectRoomFull: ({ event }: Ev) =>
         iqError(event as JoinEvent, ErrorCode.RoomFull, (event as JoinEvent).kind === 'muc' ? 'multi room' : 'room'),

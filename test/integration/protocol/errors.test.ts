@@ -80,11 +80,11 @@ describe('Errors: shapes', () => {
     expect(reply.jsongle.description.errorCode).to.equal(400001);
   });
 
-  it("answers 400002 with \"Missing 'jsongle' object in the message\"", async () => {
+  it("answers 400002 with the original's \"Missing property 'jsongle' in message\"", async () => {
     const c = await helloClient(srv().url(), 'alice');
     c.send({ id: 'x', to: SERVER_ID });
     const err = await c.expectMessage({ jsongle: { action: 'session-error' } });
-    expect(err.jsongle.description).to.deep.equal({ errorCode: 400002, errorDetails: "Missing 'jsongle' object in the message" });
+    expect(err.jsongle.description).to.deep.equal({ errorCode: 400002, errorDetails: "Missing property 'jsongle' in message" });
   });
 });
 

@@ -112,7 +112,7 @@ describe('Hello: the client answer', () => {
       answer(c, description === undefined ? { transaction: tx } : { transaction: tx, description });
       await expectAckFailed(c, tx);
       const err = await expectSessionError(c, 400001);
-      expect(err.jsongle.description.errorDetails).to.include("'uid'");
+      expect(err.jsongle.description.errorDetails).to.equal("Missing 'uid' parameter");
       await expectStillNotHelloed(c);
     });
   }
