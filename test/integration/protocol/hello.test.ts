@@ -4,7 +4,8 @@
  */
 import { expect } from 'chai';
 import { TestClient, type Msg } from '../../helpers/client.js';
-import { packageVersion } from '../../helpers/package.js';
+import { packageDescription, packageVersion } from '../../helpers/package.js';
+import { request } from '../../http/http-client.js';
 import { useTestServer } from '../../helpers/suite.js';
 import { UUID_RE, isIsoDate, rid } from '../../helpers/ids.js';
 
@@ -66,6 +67,23 @@ describe('Hello: the server request', () => {
     expect(ra.to).to.not.equal(rb.to);
     expect(ra.jsongle.transaction).to.not.equal(rb.jsongle.transaction);
     expect(ra.id).to.not.equal(rb.id);
+  });
+});
+
+describe('Hello: info and GET /about say the same thing', () => {
+  const byDefault = useTestServer();
+  const configured = useTestServer({ info: 'Signaling for the ops team' });
+  const aboutOf = async (restPort: number) => (await request(restPort, '/about')).json as { description: string };
+  const infoOf = async (url: string) => (await (await TestClient.connect(url)).waitHelloRequest()).jsongle.description.info;
+
+  it("uses package.json's description for both by default, as the original did", async () => {
+    expect(await infoOf(byDefault().url())).to.equal(packageDescription);
+    expect((await aboutOf(byDefault().restPort)).description).to.equal(packageDescription);
+  });
+
+  it('uses config info for both when it is set', async () => {
+    expect(await infoOf(configured().url())).to.equal('Signaling for the ops team');
+    expect((await aboutOf(configured().restPort)).description).to.equal('Signaling for the ops team');
   });
 });
 
