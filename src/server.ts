@@ -118,7 +118,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   const monitoring: MonitoringContext = {
     config, stats, logger, tls, started,
     version: PACKAGE.version,
-    description: PACKAGE.description,
+    description: config.info,
     uwsNative: true,
     wsPort: () => wsPort,
     restPort: () => restPort,

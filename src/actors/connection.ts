@@ -44,7 +44,7 @@ export function provideConnectionMachine(deps: ConnectionDeps) {
 
   return connectionMachine.provide({
     guards: {
-      isHelloValid: ({ context }, p) => helloProblem(env(p), context.helloTransaction) === null,
+      isHelloValid: ({ context }, p) => helloProblem(env(p), context.helloTransaction, config.limits) === null,
     },
     actions: {
       sendHelloRequest: (a) => reply(a, builder.helloRequest(a.context.id, a.context.helloTransaction)),
@@ -53,7 +53,7 @@ export function provideConnectionMachine(deps: ConnectionDeps) {
       acknowledgeHello: (a, p) => reply(a, builder.ack(a.context.id, p.msg.jsongle.transaction, 'success')),
       rejectHello: (a, p) => {
         reply(a, builder.ack(a.context.id, p.msg.jsongle.transaction, 'failed'));
-        replyError(a, undefined, ErrorCode.BadParameter, helloProblem(env(p), a.context.helloTransaction) ?? 'uid');
+        replyError(a, undefined, ErrorCode.BadParameter, helloProblem(env(p), a.context.helloTransaction, config.limits) ?? 'uid');
       },
       rejectSecondHello: (a, p) => {
         reply(a, builder.ack(a.context.id, p.msg.jsongle.transaction, 'failed'));

@@ -13,7 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Stats } from '../observability/stats.js';
 import type { MessageBuilder } from '../protocol/build.js';
 import { CloseCode, ErrorCode } from '../protocol/codes.js';
-import { isValidRoomId } from '../protocol/parse.js';
+import { isValidRoomId, roomIdProblem } from '../protocol/parse.js';
 import type { Envelope, RoomKind } from '../protocol/types.js';
 import type { JoinVerdict, LeaveResult, Membership } from '../rooms/membership.js';
 import type { Rooms } from '../rooms/rooms.js';
@@ -79,7 +79,7 @@ export function createSupervisor(deps: SupervisorDeps) {
   const machine = supervisorMachine.provide({
     delays: { drainTimeout: config.drainTimeoutMs },
     guards: {
-      isRoomIdInvalid: (_, r) => !isValidRoomId(r.rid, config.id),
+      isRoomIdInvalid: (_, r) => !isValidRoomId(r.rid, config.id, config.limits),
       isRequesterGone: (_, r) => !connections.has(r.id),
       hasNoConnections: () => connections.size === 0,
     },
@@ -135,7 +135,7 @@ export function createSupervisor(deps: SupervisorDeps) {
         const j = r.msg.jsongle;
         connections.send(r.id, builder.iqResult(r.id, j.query, j.transaction, { rid: r.rid }));
       },
-      rejectInvalidRoomId: (_, r) => iqError(r, ErrorCode.BadParameter, 'rid'),
+      rejectInvalidRoomId: (_, r) => iqError(r, ErrorCode.BadParameter, roomIdProblem(r.rid, config.id, config.limits) ?? 'rid'),
       rejectKindConflict: (_, r) => iqError(r, ErrorCode.RoomKindConflict, r.rid),
       rejectRoomFull: (_, r) => iqError(r, ErrorCode.RoomFull, r.kind === 'muc' ? 'multi room' : 'room'),
       rejectTooManyMultiRooms: (_, r) => iqError(r, ErrorCode.TooManyMultiRooms),

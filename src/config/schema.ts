@@ -4,6 +4,7 @@
  * behaves as it did for the original's users). Units are in the key names.
  */
 import convict from 'convict';
+import { PACKAGE } from '../version.js';
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
 
@@ -13,8 +14,8 @@ export const configSchema = {
     format: 'nonEmptyString', default: 'jsongle-server', env: 'id', arg: 'id',
   },
   info: {
-    doc: 'Free text sent in the session-hello description.',
-    format: String, default: 'Easy signaling using JSONgle-Server', env: 'info',
+    doc: 'Free text describing the server: the session-hello info and the GET /about description (like the original, package.json\'s description by default).',
+    format: String, default: PACKAGE.description, env: 'info',
   },
   wsHost: {
     doc: 'Address the WebSocket port binds to (0.0.0.0 for every interface).',
@@ -104,6 +105,20 @@ export const configSchema = {
     exemptLoopback: {
       doc: 'Do not limit loopback peers (a local reverse proxy makes every client look like 127.0.0.1).',
       format: Boolean, default: true, env: 'upgradeLimit_exemptLoopback',
+    },
+  },
+  limits: {
+    uidMaxLength: {
+      doc: 'Longest hello uid, in UTF-16 code units; a longer one is refused with 400001. uid also may not hold control characters or "/".',
+      format: 'positiveInt', default: 128, env: 'limits_uidMaxLength',
+    },
+    dnMaxLength: {
+      doc: 'Longest hello dn (display name), in UTF-16 code units; a longer one is refused with 400001. No control characters.',
+      format: 'positiveInt', default: 256, env: 'limits_dnMaxLength',
+    },
+    ridMaxLength: {
+      doc: 'Longest room id in a join or leave, in UTF-16 code units; a longer one is refused with iq-error 400001. No control characters.',
+      format: 'positiveInt', default: 256, env: 'limits_ridMaxLength',
     },
   },
   cluster: {

@@ -24,6 +24,8 @@ export interface Config {
   readonly drainTimeoutMs: number;
   readonly rateLimit: { readonly messagesPerSecond: number; readonly burst: number };
   readonly upgradeLimit: { readonly perAddress: number; readonly windowSec: number; readonly exemptLoopback: boolean };
+  /** Lengths of uid, dn and rid (src/protocol/identifiers.ts). */
+  readonly limits: { readonly uidMaxLength: number; readonly dnMaxLength: number; readonly ridMaxLength: number };
   readonly cluster: ClusterConfig;
   readonly logDefaultLevel: LogLevel;
   readonly logPath: string;
@@ -47,7 +49,8 @@ export interface ClusterConfig {
 }
 
 /** Partial config for tests and embedding: nested groups may be given in part. */
-export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits'>> & {
+  limits?: Partial<Config['limits']>;
   rateLimit?: Partial<Config['rateLimit']>;
   upgradeLimit?: Partial<Config['upgradeLimit']>;
   inspect?: Partial<Config['inspect']>;

@@ -9,6 +9,7 @@ export interface MonitoringContext {
   readonly stats: Stats;
   readonly logger: Logger;
   readonly version: string;
+  /** Config `info`: /about says what the session-hello says. */
   readonly description: string;
   /** ISO date the server started. */
   readonly started: string;

@@ -13,6 +13,9 @@ export interface Metrics {
   readonly contentType: string;
 }
 
+/** Room kinds as the metric labels name them (jsongle_rooms says p2p/muc too). */
+const RELAY_KIND_LABELS = [['room', 'p2p'], ['muc', 'muc']] as const;
+
 /** MB as the original reported recv_total / sent_total (decimal megabytes of wire bytes). */
 const BYTES_PER_MB = 1e6;
 
@@ -28,15 +31,15 @@ export function businessStats(ctx: MonitoringContext): Record<BusinessMetric, nu
     users_total: s.connectionsOpened,
     conferences_count: rooms.p2p + rooms.muc,
     conferences_total: s.roomsCreated,
-    duration_total: s.roomSeconds,
+    duration_total: s.connectionMinutes,
     recv_total: s.bytesReceived / BYTES_PER_MB,
     sent_total: s.bytesSent / BYTES_PER_MB,
     p2p_count: s.callsInProgress,
     p2p_total: s.callsAccepted,
     p2p_duration_total: s.callSeconds,
     p2p_failed_total: s.callsFailed,
-    messages_total: s.textMessages,
-    reactions_total: s.customMessages,
+    messages_total: s.mucTextMessages,
+    reactions_total: s.mucReactions,
   };
 }
 
@@ -46,15 +49,15 @@ export const BUSINESS_METRICS = {
   users_total: ['counter', 'WebSocket connections ever opened.'],
   conferences_count: ['gauge', 'Rooms (P2P and multi-user) that exist now.'],
   conferences_total: ['counter', 'Rooms (P2P and multi-user) ever created.'],
-  duration_total: ['counter', 'Seconds rooms existed, added when a room empties.'],
+  duration_total: ['counter', 'Minutes WebSocket connections stayed open, added when each closes.'],
   recv_total: ['counter', 'Megabytes (1e6 bytes) of WebSocket frames received.'],
   sent_total: ['counter', 'Megabytes (1e6 bytes) of WebSocket frames sent.'],
   p2p_count: ['gauge', 'P2P rooms with a call in progress (accepted, not yet terminated).'],
   p2p_total: ['counter', 'Calls ever accepted.'],
   p2p_duration_total: ['counter', 'Call seconds reported by session-metrics.'],
   p2p_failed_total: ['counter', 'Calls reported failed (ice-failed) by session-metrics.'],
-  messages_total: ['counter', 'session-text messages relayed.'],
-  reactions_total: ['counter', 'session-custom messages relayed.'],
+  messages_total: ['counter', 'session-text messages relayed in multi-user rooms.'],
+  reactions_total: ['counter', 'session-event messages with event "reaction" relayed in multi-user rooms.'],
 } as const;
 
 export type BusinessMetric = keyof typeof BUSINESS_METRICS;
@@ -85,7 +88,6 @@ export function createMetrics(ctx: MonitoringContext): Metrics {
   }
 
   const s = ctx.stats;
-  labelledCounter(registers, 'jsongle_relayed_messages_total', 'Frames relayed to room members, by JSONgle action.', 'action', () => s.relayedByAction);
   labelledCounter(registers, 'jsongle_errors_total', 'session-error / iq-error answers, by error code.', 'code', () => s.errorsByCode);
   labelledCounter(registers, 'jsongle_rejected_upgrades_total', 'WebSocket upgrades refused, by reason.', 'reason', () => s.rejectedUpgrades);
   labelledCounter(registers, 'jsongle_server_closes_total', 'Connections closed by the server, by reason.', 'reason', () => s.serverCloses);
@@ -93,6 +95,18 @@ export function createMetrics(ctx: MonitoringContext): Metrics {
   plainCounter(registers, 'jsongle_backpressure_drops_total', 'Sends refused by uWS because a reader was too slow.', () => s.backpressureDrops);
   plainCounter(registers, 'jsongle_frames_received_total', 'WebSocket frames received.', () => s.framesReceived);
   plainCounter(registers, 'jsongle_frames_sent_total', 'WebSocket frames sent, one per recipient (server answers, relays, events).', () => s.framesSent);
+  // Every relayed message, where messages_total / reactions_total keep the original's narrow meanings.
+  new Counter({
+    name: 'jsongle_relayed_messages_total', help: 'Messages relayed to room members (counted once, before the fan-out), by room kind (p2p, muc) and JSONgle action.',
+    labelNames: ['kind', 'action'], registers,
+    collect() {
+      this.reset();
+      for (const [kind, label] of RELAY_KIND_LABELS) {
+        for (const [action, count] of Object.entries(s.relayed[kind])) if (count > 0) this.inc({ kind: label, action }, count);
+      }
+    },
+  });
+  plainCounter(registers, 'jsongle_room_seconds_total', 'Seconds rooms existed, added when a room empties.', () => s.roomSeconds);
 
   new Gauge({
     name: 'jsongle_rooms', help: 'Rooms that exist now, by kind (p2p, muc).', labelNames: ['kind'], registers,

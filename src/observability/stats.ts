@@ -2,12 +2,22 @@
  * The numbers the hot path moves: plain fields incremented in place (no label lookup, no
  * allocation). prom-client metrics (metrics.ts) and GET /stats read them when scraped.
  */
+import type { RoomKind } from '../protocol/types.js';
+
+/** What countRelay reads of a relayed message's `jsongle`. */
+export interface RelayedJsongle {
+  readonly action: string;
+  readonly event?: unknown;
+}
+
 export class Stats {
   /** WebSocket connections ever opened (users_total). */
   connectionsOpened = 0;
   /** Rooms ever created, both kinds (conferences_total). */
   roomsCreated = 0;
-  /** Seconds rooms existed, added when a room empties (duration_total). */
+  /** Minutes connections stayed open, added when one closes (duration_total, as the original). */
+  connectionMinutes = 0;
+  /** Seconds rooms existed, added when a room empties (jsongle_room_seconds_total). */
   roomSeconds = 0;
   /** Wire bytes received / sent (recv_total / sent_total report them in MB). */
   bytesReceived = 0;
@@ -21,11 +31,13 @@ export class Stats {
   /** From session-metrics: call seconds (p2p_duration_total) and ICE failures (p2p_failed_total). */
   callSeconds = 0;
   callsFailed = 0;
-  /** session-text relayed (messages_total) and session-custom relayed (reactions_total). */
-  textMessages = 0;
-  customMessages = 0;
-  /** Relayed frames by action. */
-  readonly relayedByAction: Record<string, number> = Object.create(null);
+  /** As the original counted them, in MUC rooms only: session-text relayed (messages_total) and
+   * session-event with event "reaction" relayed (reactions_total). */
+  mucTextMessages = 0;
+  mucReactions = 0;
+  /** Relayed messages by room kind, then by action (jsongle_relayed_messages_total{kind,action}).
+   * Actions are the known relay actions only (classify refuses the others), so the labels are bounded. */
+  readonly relayed: Readonly<Record<RoomKind, Record<string, number>>> = { room: Object.create(null), muc: Object.create(null) };
   /** Error answers by code. */
   readonly errorsByCode: Record<string, number> = Object.create(null);
   /** Upgrades refused, by reason (unauthorized, origin, capacity, draining, rate). */
@@ -41,11 +53,19 @@ export class Stats {
     this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;
   }
 
-  countRelay(jsongle: { action: string }, _kind: 'room' | 'muc'): void {
+  /** The one call per relayed message (before its fan-out): every relay metric follows from it. */
+  countRelay(jsongle: RelayedJsongle, kind: RoomKind): void {
+    const byAction = this.relayed[kind];
     const action = jsongle.action;
-    this.relayedByAction[action] = (this.relayedByAction[action] ?? 0) + 1;
-    if (action === 'session-text') this.textMessages++;
-    else if (action === 'session-custom') this.customMessages++;
+    byAction[action] = (byAction[action] ?? 0) + 1;
+    if (kind !== 'muc') return;
+    if (action === 'session-text') this.mucTextMessages++;
+    else if (action === 'session-event' && jsongle.event === 'reaction') this.mucReactions++;
+  }
+
+  /** A connection closed after `openMs` milliseconds (from its upgrade). */
+  countConnectionClosed(openMs: number): void {
+    if (openMs > 0) this.connectionMinutes += openMs / 60_000;
   }
 
   countRejectedUpgrade(reason: string): void {

@@ -1,6 +1,7 @@
 /**
  * Every error the server can answer, in one table (the numeric codes are the original
- * JSONgle-Server's). `text` is the errorDetails; `%s` is filled by the builder.
+ * JSONgle-Server's). `text` is the errorDetails; `%s` is filled by the builder. Where the original
+ * (2.x) answered a code, its errorDetails are kept word for word: clients and their logs know them.
  * test/protocol/codes.test.ts checks this table against docs/protocol.md in both directions.
  */
 export const ErrorCode = {
@@ -24,8 +25,8 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export const ERROR_TEXT: Readonly<Record<ErrorCode, string>> = {
-  400001: "Missing or invalid '%s' parameter",
-  400002: "Missing 'jsongle' object in the message",
+  400001: "Missing '%s' parameter",
+  400002: "Missing property 'jsongle' in message",
   400003: 'The message is not a JSON object',
   403001: 'Max number of members per %s already reached',
   403002: 'session-hello message was not received or was not complete',
@@ -34,8 +35,8 @@ export const ERROR_TEXT: Readonly<Record<ErrorCode, string>> = {
   403008: 'Max number of rooms per connection already reached',
   404001: "The query '%s' is not supported",
   404002: '%s',
-  404003: 'No other member in room %s',
-  405001: "The action '%s' is not supported here",
+  404003: "Can't transmit message - no other member in room %s",
+  405001: 'Message of type %s is not supported',
   408001: 'session-hello message was not received in time',
   429001: 'Rate limit exceeded: message dropped',
   503001: 'Server is shutting down',
@@ -51,7 +52,31 @@ export const CloseCode = {
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
+/**
+ * 400001's text when the parameter is there but breaks a rule (too long, a control character…):
+ * the original only ever said "Missing", which would mislead the sender of a 60 000-character uid.
+ */
+export const INVALID_PARAMETER_TEXT = "Invalid '%s' parameter: %s";
+
+/**
+ * The 400001 argument for a parameter that is present but breaks `rule`: errorText turns it into
+ * INVALID_PARAMETER_TEXT. A plain parameter name gives ERROR_TEXT's "Missing '<name>' parameter".
+ * (An argument, not a second builder parameter, so every caller keeps passing one string.)
+ */
+export function badParameter(param: string, rule: string): string {
+  return `${param} (${rule})`;
+}
+
 export function errorText(code: ErrorCode, arg = ''): string {
+  if (code === ErrorCode.BadParameter) {
+    // Parameter names are the server's own words (never client text), so ' (' only comes from badParameter.
+    const open = arg.indexOf(' (');
+    if (open > 0 && arg.endsWith(')')) {
+      const param = arg.slice(0, open);
+      const rule = arg.slice(open + 2, -1);
+      return INVALID_PARAMETER_TEXT.replace('%s', () => param).replace('%s', () => rule);
+    }
+  }
   // A function replacement: client text such as `$&` must appear as sent, not be expanded.
   return ERROR_TEXT[code].replace('%s', () => arg);
 }

@@ -2,7 +2,8 @@
  * Frame → envelope, with the spec's first two checks. Never throws; one JSON.parse; returns the
  * error code as a number on failure so the hot path allocates nothing for the answer it chooses.
  */
-import { ErrorCode } from './codes.js';
+import { badParameter, ErrorCode } from './codes.js';
+import { DEFAULT_IDENTIFIER_LIMITS, identifierRule, type IdentifierLimits } from './identifiers.js';
 import type { Envelope } from './types.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -39,9 +40,20 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A room id as the spec allows it: a non-empty string of at most 256 characters, not the server id. */
-export function isValidRoomId(rid: unknown, serverId: string): rid is string {
-  return typeof rid === 'string' && rid.length > 0 && rid.length <= 256 && rid !== serverId;
+/**
+ * The 400001 argument for a wrong room id (see badParameter), or null when `rid` is valid: a
+ * non-empty string of at most `limits.ridMaxLength` characters, without control characters, that
+ * is not the server id. A `/` is allowed (a MUC relay's `from` `<rid>/<uid>` splits at the last `/`).
+ */
+export function roomIdProblem(rid: unknown, serverId: string, limits: IdentifierLimits = DEFAULT_IDENTIFIER_LIMITS): string | null {
+  if (typeof rid !== 'string' || rid.length === 0) return 'rid';
+  if (rid === serverId) return badParameter('rid', 'must not be the server id');
+  const rule = identifierRule(rid, limits.ridMaxLength, true);
+  return rule === null ? null : badParameter('rid', rule);
+}
+
+export function isValidRoomId(rid: unknown, serverId: string, limits: IdentifierLimits = DEFAULT_IDENTIFIER_LIMITS): rid is string {
+  return roomIdProblem(rid, serverId, limits) === null;
 }
 
 /** True when objects/arrays in `value` nest deeper than `max` (stops as soon as it knows). */

@@ -85,8 +85,9 @@ export class Room implements RoomView {
       msg.to = member.id;
       const text = JSON.stringify(msg);
       this.services.io.sendToMember(member, text);
-      this.count(msg, text, 1);
+      this.countCopies(text, 1);
     }
+    this.services.stats.countRelay(msg.jsongle, this.kind);
   }
 
   /** Profiles of the members but one (the members list of a join's result). */
@@ -117,9 +118,14 @@ export class Room implements RoomView {
     else if (action === 'session-terminate') this.callEnded();
   }
 
+  /** One relayed message (jsongle_relayed_messages_total) delivered in `copies` frames of `text`. */
   private count(msg: RelayEnvelope, text: string, copies: number): void {
+    this.services.stats.countRelay(msg.jsongle, this.kind);
+    this.countCopies(text, copies);
+  }
+
+  private countCopies(text: string, copies: number): void {
     const stats = this.services.stats;
-    stats.countRelay(msg.jsongle, this.kind);
     stats.framesSent += copies;
     stats.bytesSent += text.length * copies;
   }

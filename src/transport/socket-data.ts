@@ -20,6 +20,8 @@ export interface SocketData {
   /** A send to this socket was refused for backpressure: uWS closes it (closeOnBackpressureLimit),
    * and the close handler counts that close as a backpressure close. */
   sendRefused: boolean;
+  /** Date.now() at the upgrade: duration_total adds the minutes each connection stayed open. */
+  readonly openedAtMs: number;
 }
 
 export type Socket = WebSocket<SocketData>;

@@ -92,7 +92,7 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       }
       const data: SocketData = {
         id: randomUUID(), ip, closed: false, actor: null,
-        tokens: burst, lastRefillMs: now, droppedInWindow: 0, windowStartMs: now, sendRefused: false,
+        tokens: burst, lastRefillMs: now, droppedInWindow: 0, windowStartMs: now, sendRefused: false, openedAtMs: now,
       };
       res.upgrade(data, key, protocol, extensions, context);
     },
@@ -130,6 +130,7 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       // nothing else in the server sees them happen.
       const reason = serverCloseReason(code, message, d.sendRefused);
       if (reason !== null) stats.countServerClose(reason);
+      stats.countConnectionClosed(Date.now() - d.openedAtMs);
       if (logger.isDebugEnabled()) logger.debug('connection closed', { connectionId: d.id, code, reason });
       toSupervisor({ type: 'ws.closed', id: d.id });
     },

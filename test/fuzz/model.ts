@@ -6,7 +6,9 @@
  * state (unreachable / 404003).
  */
 import { isPlainObject } from './json.js';
-import { CALL_ACTIONS, MAX_MEMBERS_MUC, MAX_MEMBERS_P2P, MAX_MUC_PER_USER, MAX_RID_LENGTH, MESSAGE_ACTIONS } from './spec.js';
+import {
+  CALL_ACTIONS, FORBIDDEN_IN_NAMES, MAX_DN_LENGTH, MAX_MEMBERS_MUC, MAX_MEMBERS_P2P, MAX_MUC_PER_USER, MAX_RID_LENGTH, MAX_UID_LENGTH, MESSAGE_ACTIONS,
+} from './spec.js';
 
 export type RoomKind = 'room' | 'muc';
 /** Who is in a room: 'F' the fuzzed connection, 'P' its partner, anything else someone outside the lane. */
@@ -113,14 +115,15 @@ export class LaneModel {
   }
 
   private isValidRid(rid: unknown): rid is string {
-    return typeof rid === 'string' && rid.length > 0 && rid.length <= MAX_RID_LENGTH && rid !== this.serverId;
+    return typeof rid === 'string' && rid.length > 0 && rid.length <= MAX_RID_LENGTH && rid !== this.serverId && !FORBIDDEN_IN_NAMES.test(rid);
   }
 
   private helloIsValid(j: Record<string, unknown>): boolean {
     if (j.transaction !== this.helloTransaction) return false;
     const d = j.description;
     if (!isPlainObject(d)) return false;
-    if (typeof d.uid !== 'string' || d.uid.length === 0) return false;
-    return d.dn === undefined || typeof d.dn === 'string';
+    if (typeof d.uid !== 'string' || d.uid.length === 0 || d.uid.length > MAX_UID_LENGTH) return false;
+    if (FORBIDDEN_IN_NAMES.test(d.uid) || d.uid.includes('/')) return false;
+    return d.dn === undefined || (typeof d.dn === 'string' && d.dn.length <= MAX_DN_LENGTH && !FORBIDDEN_IN_NAMES.test(d.dn));
   }
 }

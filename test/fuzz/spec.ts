@@ -24,6 +24,11 @@ export const MAX_MEMBERS_P2P = 2;
 export const MAX_MEMBERS_MUC = 10;
 export const MAX_MUC_PER_USER = 10;
 export const MAX_RID_LENGTH = 256;
+/** protocol.md § Profile and identifier limits: uid and dn lengths (UTF-16 code units). */
+export const MAX_UID_LENGTH = 128;
+export const MAX_DN_LENGTH = 256;
+/** No C0/C1 control character nor lone surrogate in a uid, dn or rid; no '/' in a uid. */
+export const FORBIDDEN_IN_NAMES = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * protocol.md is silent on nesting; the server refuses frames nesting deeper than this (its relay

@@ -50,7 +50,7 @@ describe('createMetrics', () => {
   it('reports the same value on every scrape while Stats do not move', async () => {
     const ctx = fakeContext();
     const m = createMetrics(ctx);
-    ctx.stats.textMessages = 7;
+    ctx.stats.mucTextMessages = 7;
     await m.registry.metrics();
     const text = await m.registry.metrics();
     expect(text).to.match(/^messages_total 7$/m);

@@ -47,8 +47,8 @@ describe('monitoring routes', () => {
     ctx.connections = 3;
     ctx.rooms = { p2p: 2, muc: 1 };
     Object.assign(ctx.stats, {
-      connectionsOpened: 7, roomsCreated: 5, roomSeconds: 12, bytesReceived: 2_500_000, bytesSent: 1_000_000,
-      callsInProgress: 1, callsAccepted: 4, callSeconds: 90, callsFailed: 2, textMessages: 11, customMessages: 6,
+      connectionsOpened: 7, roomsCreated: 5, connectionMinutes: 12, bytesReceived: 2_500_000, bytesSent: 1_000_000,
+      callsInProgress: 1, callsAccepted: 4, callSeconds: 90, callsFailed: 2, mucTextMessages: 11, mucReactions: 6,
     });
     const r = await request(server.port, '/stats');
     expect(r.status).to.equal(200);
@@ -74,7 +74,7 @@ describe('monitoring routes', () => {
     expect(r.text).to.match(/^users_count 2$/m);
     expect(r.text).to.match(/^# TYPE users_total counter$/m);
     expect(r.text).to.match(/^users_total 9$/m);
-    expect(r.text).to.match(/^jsongle_relayed_messages_total\{action="session-text"\} 1$/m);
+    expect(r.text).to.match(/^jsongle_relayed_messages_total\{kind="muc",action="session-text"\} 1$/m);
     expect(r.text).to.match(/^jsongle_errors_total\{code="403001"\} 1$/m);
     expect(r.text).to.match(/^jsongle_rejected_upgrades_total\{reason="unauthorized"\} 1$/m);
     expect(r.text).to.match(/^process_cpu_user_seconds_total /m);

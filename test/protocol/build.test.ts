@@ -107,7 +107,7 @@ describe('MessageBuilder', () => {
 
     it('fills the text with the argument', () => {
       expect(decode(build.sessionError(TO, ErrorCode.BadParameter, 'uid')).jsongle.description)
-        .to.deep.equal({ errorCode: 400001, errorDetails: "Missing or invalid 'uid' parameter" });
+        .to.deep.equal({ errorCode: 400001, errorDetails: "Missing 'uid' parameter" });
     });
 
     it('writes the code as a number', () => {

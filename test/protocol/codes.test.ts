@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CloseCode, ERROR_TEXT, ErrorCode, errorText } from '../../src/protocol/codes.js';
+import { CloseCode, ERROR_TEXT, ErrorCode, badParameter, errorText } from '../../src/protocol/codes.js';
 
 // Compiled to dist/test/protocol/: the repository root is three levels up.
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -80,14 +80,34 @@ describe('ERROR_TEXT', () => {
   }
 
   it('fills the %s placeholder with the argument', () => {
-    expect(errorText(ErrorCode.BadParameter, 'uid')).to.equal("Missing or invalid 'uid' parameter");
+    expect(errorText(ErrorCode.BadParameter, 'uid')).to.equal("Missing 'uid' parameter");
     expect(errorText(ErrorCode.QueryNotSupported, 'x-query')).to.equal("The query 'x-query' is not supported");
     expect(errorText(ErrorCode.NotInRoom, 'Not member of room r1')).to.equal('Not member of room r1');
   });
 
-  it('keeps the texts that JSONgle clients already know', () => {
+  // Word for word what JSONgle-Server 2.x answered (modules/sig/*.js, modules/helpers/jsongle.js).
+  it('keeps the original server\'s texts for every code the original answered', () => {
+    expect(errorText(ErrorCode.BadParameter, 'uid')).to.equal("Missing 'uid' parameter");
+    expect(errorText(ErrorCode.BadParameter, 'rid')).to.equal("Missing 'rid' parameter");
+    expect(errorText(ErrorCode.NoJsongle)).to.equal("Missing property 'jsongle' in message");
     expect(errorText(ErrorCode.RoomFull, 'room')).to.equal('Max number of members per room already reached');
+    expect(errorText(ErrorCode.RoomFull, 'multi room')).to.equal('Max number of members per multi room already reached');
     expect(errorText(ErrorCode.HelloRequired)).to.equal('session-hello message was not received or was not complete');
+    expect(errorText(ErrorCode.QueryNotSupported, 'x')).to.equal("The query 'x' is not supported");
+    expect(errorText(ErrorCode.NotInRoom, "Can't call - not in room r1")).to.equal("Can't call - not in room r1");
+    expect(errorText(ErrorCode.NoOtherMember, 'r1')).to.equal("Can't transmit message - no other member in room r1");
+    expect(errorText(ErrorCode.ActionNotSupported, 'session-foo')).to.equal('Message of type session-foo is not supported');
+  });
+
+  it('says which rule a present but unacceptable parameter breaks (badParameter)', () => {
+    expect(errorText(ErrorCode.BadParameter, badParameter('uid', 'must be at most 128 characters')))
+      .to.equal("Invalid 'uid' parameter: must be at most 128 characters");
+    expect(errorText(ErrorCode.BadParameter, badParameter('description', 'nested too deeply')))
+      .to.equal("Invalid 'description' parameter: nested too deeply");
+  });
+
+  it('gives a rule-shaped argument of another code no special meaning', () => {
+    expect(errorText(ErrorCode.QueryNotSupported, 'a (b)')).to.equal("The query 'a (b)' is not supported");
   });
 
   it('inserts a replacement pattern in the argument literally', () => {

@@ -428,8 +428,8 @@ describe('Room fan-out', () => {
       expect(sent.jsongle.description.body).to.equal('hi');
       expect(stats.framesSent).to.equal(1);
       expect(stats.bytesSent).to.equal(text.length);
-      expect(stats.relayedByAction['session-text']).to.equal(1);
-      expect(stats.textMessages).to.equal(1);
+      expect(stats.relayed.room['session-text']).to.equal(1);
+      expect(stats.mucTextMessages, 'messages_total counts MUC text only').to.equal(0);
     });
 
     it('stamps sent (when the sender did not) and relayed with the same time', () => {
@@ -502,7 +502,7 @@ describe('Room fan-out', () => {
       expect(sent.jsongle.description.relayed).to.match(ISO);
       expect(stats.framesSent).to.equal(2);
       expect(stats.bytesSent).to.equal(2 * text.length);
-      expect(stats.customMessages).to.equal(1);
+      expect(stats.relayed.muc['session-custom']).to.equal(1);
     });
 
     it('does not follow calls (a MUC has no P2P call state)', () => {
@@ -543,7 +543,7 @@ describe('Room fan-out', () => {
       expect(stamps[1]).to.deep.equal(stamps[0]);
       expect(stats.framesSent).to.equal(2);
       expect(stats.bytesSent).to.equal(texts[0]!.length + texts[1]!.length);
-      expect(stats.relayedByAction['session-info']).to.equal(2);
+      expect(stats.relayed.room['session-info'], 'one relayed message, two frames').to.equal(1);
     });
 
     it('follows the call like a room of two', () => {

@@ -63,14 +63,29 @@ describe('Monitoring metrics: rooms and users', () => {
     expect(end.users_total).to.equal(start.users_total + 2);
   });
 
-  it('adds the room lifetime to duration_total when a room empties', async () => {
+  it('adds a closed connection\'s minutes to duration_total (the original\'s meaning), not an open one\'s', async () => {
+    await waitFor(() => srv().server.inspectState().connections === 0, 'earlier connections to close');
+    const start = await stats();
+    const a = await helloClient(srv().url(), 'dora');
+    const opened = Date.now();
+    // The connection must last a measurable time (clock ticks, not a sleep) for its minutes to show.
+    await waitFor(() => Date.now() - opened >= 20, 'the clock to move');
+    expect((await stats()).duration_total).to.equal(start.duration_total);
+    await a.close();
+    await waitFor(() => srv().server.inspectState().connections === 0, 'the connection to close');
+    const added = (await stats()).duration_total - start.duration_total;
+    // Minutes, not seconds or milliseconds: a connection of a few hundred ms adds a small fraction of one.
+    expect(added).to.be.above(20 / 60_000).and.below(1);
+  });
+
+  it('adds the room lifetime to jsongle_room_seconds_total when a room empties', async () => {
     const start = await stats();
     const a = await helloClient(srv().url(), 'dora');
     const r = rid();
     await a.join(r);
     await a.leave(r);
     const now = await stats();
-    expect(now.duration_total).to.be.at.least(start.duration_total);
+    expect((await request(srv().restPort, '/metrics')).text).to.match(/^jsongle_room_seconds_total \d/m);
     expect(now.conferences_total).to.equal(start.conferences_total + 1);
     expect(now.conferences_count).to.equal(start.conferences_count);
   });
@@ -81,7 +96,7 @@ describe('Monitoring metrics: messages, calls and bytes', () => {
   const stats = async (): Promise<StatsBody> => (await request(srv().restPort, '/stats')).json as StatsBody;
   const metrics = async (): Promise<string> => (await request(srv().restPort, '/metrics')).text;
 
-  it('counts a relayed session-text in messages_total and a session-custom in reactions_total', async () => {
+  it('counts P2P text, custom and reaction relays only in jsongle_relayed_messages_total, not in messages_total/reactions_total', async () => {
     const start = await stats();
     const r = rid();
     const [a, b] = await p2pPair(srv().url(), r);
@@ -89,13 +104,17 @@ describe('Monitoring metrics: messages, calls and bytes', () => {
     await b.expectMessage({ jsongle: { action: 'session-text' } });
     a.relay(r, 'session-custom', { namespace: 'room', description: { reaction: '+1' } });
     await b.expectMessage({ jsongle: { action: 'session-custom' } });
-    await a.expectMessage({ jsongle: { action: 'session-event', event: 'ack' } });
+    a.relay(r, 'session-event', { namespace: 'room', event: 'reaction', description: {} });
+    await b.expectMessage({ jsongle: { action: 'session-event', event: 'reaction' } });
     const now = await stats();
-    expect(now.messages_total).to.equal(start.messages_total + 1);
-    expect(now.reactions_total).to.equal(start.reactions_total + 1);
+    expect(now.messages_total).to.equal(start.messages_total);
+    expect(now.reactions_total).to.equal(start.reactions_total);
     expect(now.recv_total).to.be.above(start.recv_total);
     expect(now.sent_total).to.be.above(start.sent_total);
-    expect(await metrics()).to.match(/^jsongle_relayed_messages_total\{action="session-text"\} [1-9]\d*$/m);
+    const text = await metrics();
+    expect(text).to.match(/^jsongle_relayed_messages_total\{kind="p2p",action="session-text"\} [1-9]\d*$/m);
+    expect(text).to.match(/^jsongle_relayed_messages_total\{kind="p2p",action="session-custom"\} [1-9]\d*$/m);
+    expect(text).to.match(/^jsongle_relayed_messages_total\{kind="p2p",action="session-event"\} [1-9]\d*$/m);
   });
 
   it('counts an accepted call in p2p_count and p2p_total until it is terminated', async () => {

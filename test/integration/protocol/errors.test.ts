@@ -80,11 +80,60 @@ describe('Errors: shapes', () => {
     expect(reply.jsongle.description.errorCode).to.equal(400001);
   });
 
-  it("answers 400002 with \"Missing 'jsongle' object in the message\"", async () => {
+  it("answers 400002 with the original's \"Missing property 'jsongle' in message\"", async () => {
     const c = await helloClient(srv().url(), 'alice');
     c.send({ id: 'x', to: SERVER_ID });
     const err = await c.expectMessage({ jsongle: { action: 'session-error' } });
-    expect(err.jsongle.description).to.deep.equal({ errorCode: 400002, errorDetails: "Missing 'jsongle' object in the message" });
+    expect(err.jsongle.description).to.deep.equal({ errorCode: 400002, errorDetails: "Missing property 'jsongle' in message" });
+  });
+
+  // The texts below are JSONgle-Server 2.x's, word for word (clients and their logs know them).
+  it("answers a join without rid with the original's \"Missing 'rid' parameter\"", async () => {
+    const c = await helloClient(srv().url(), 'alice');
+    for (const query of ['session-join', 'muc-join', 'session-leave']) {
+      const reply = await c.request(query, {});
+      expect(reply.jsongle.description, query).to.deep.equal({ errorCode: 400001, errorDetails: "Missing 'rid' parameter" });
+    }
+  });
+
+  it("answers a message alone in a P2P room with the original's \"Can't transmit message - no other member in room <rid>\"", async () => {
+    const c = await helloClient(srv().url(), 'alice');
+    const r = rid();
+    await c.join(r);
+    c.relay(r, 'session-text', { description: { content: 'anyone?' } });
+    const err = await c.expectMessage({ jsongle: { action: 'session-error' } });
+    expect(err.jsongle.description).to.deep.equal({ errorCode: 404003, errorDetails: `Can't transmit message - no other member in room ${r}` });
+  });
+
+  it("answers a relay to a room one is not in with the original's \"Can't call - not in room <to>\"", async () => {
+    const c = await helloClient(srv().url(), 'alice');
+    c.relay('elsewhere', 'session-text', { description: {} });
+    const err = await c.expectMessage({ jsongle: { action: 'session-error' } });
+    expect(err.jsongle.description).to.deep.equal({ errorCode: 404002, errorDetails: "Can't call - not in room elsewhere" });
+  });
+
+  it("answers an unknown action with the original's \"Message of type <action> is not supported\"", async () => {
+    const c = await helloClient(srv().url(), 'alice');
+    c.send(c.envelope({ action: 'session-dance' }));
+    const err = await c.expectMessage({ jsongle: { action: 'session-error' } });
+    expect(err.jsongle.description).to.deep.equal({ errorCode: 405001, errorDetails: 'Message of type session-dance is not supported' });
+  });
+
+  it("answers an unknown query with the original's \"The query '<q>' is not supported\"", async () => {
+    const c = await helloClient(srv().url(), 'alice');
+    const reply = await c.request('session-dance', {});
+    expect(reply.jsongle.description).to.deep.equal({ errorCode: 404001, errorDetails: "The query 'session-dance' is not supported" });
+  });
+
+  it("answers a full room with the original's \"Max number of members per room already reached\"", async () => {
+    const r = rid();
+    const a = await helloClient(srv().url(), 'a');
+    const b = await helloClient(srv().url(), 'b');
+    const third = await helloClient(srv().url(), 'c');
+    await a.join(r);
+    await b.join(r);
+    const reply = await third.request('session-join', { rid: r });
+    expect(reply.jsongle.description).to.deep.equal({ errorCode: 403001, errorDetails: 'Max number of members per room already reached' });
   });
 });
 

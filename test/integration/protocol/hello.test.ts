@@ -4,7 +4,8 @@
  */
 import { expect } from 'chai';
 import { TestClient, type Msg } from '../../helpers/client.js';
-import { packageVersion } from '../../helpers/package.js';
+import { packageDescription, packageVersion } from '../../helpers/package.js';
+import { request } from '../../http/http-client.js';
 import { useTestServer } from '../../helpers/suite.js';
 import { UUID_RE, isIsoDate, rid } from '../../helpers/ids.js';
 
@@ -69,6 +70,23 @@ describe('Hello: the server request', () => {
   });
 });
 
+describe('Hello: info and GET /about say the same thing', () => {
+  const byDefault = useTestServer();
+  const configured = useTestServer({ info: 'Signaling for the ops team' });
+  const aboutOf = async (restPort: number) => (await request(restPort, '/about')).json as { description: string };
+  const infoOf = async (url: string) => (await (await TestClient.connect(url)).waitHelloRequest()).jsongle.description.info;
+
+  it("uses package.json's description for both by default, as the original did", async () => {
+    expect(await infoOf(byDefault().url())).to.equal(packageDescription);
+    expect((await aboutOf(byDefault().restPort)).description).to.equal(packageDescription);
+  });
+
+  it('uses config info for both when it is set', async () => {
+    expect(await infoOf(configured().url())).to.equal('Signaling for the ops team');
+    expect((await aboutOf(configured().restPort)).description).to.equal('Signaling for the ops team');
+  });
+});
+
 describe('Hello: the client answer', () => {
   const srv = useTestServer();
 
@@ -112,7 +130,7 @@ describe('Hello: the client answer', () => {
       answer(c, description === undefined ? { transaction: tx } : { transaction: tx, description });
       await expectAckFailed(c, tx);
       const err = await expectSessionError(c, 400001);
-      expect(err.jsongle.description.errorDetails).to.include("'uid'");
+      expect(err.jsongle.description.errorDetails).to.equal("Missing 'uid' parameter");
       await expectStillNotHelloed(c);
     });
   }
