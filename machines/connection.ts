@@ -134,6 +134,8 @@ export const connectionMachine = setup({
         const d = p.msg.jsongle.description as { uid: string; dn?: string };
         return d.dn === undefined ? { uid: d.uid } : { uid: d.uid, dn: d.dn };
       },
+      // The hello is answered: its transaction is not needed again (one string less per connection).
+      helloTransaction: () => '',
     }),
     addRoom: assign({
       rooms: ({ context }, p: { rid: string }) => context.rooms.add(p.rid),
