@@ -23,6 +23,7 @@ import { roomTopicFactory } from './pubsub/topics.js';
 import type { Socket, SocketData } from './transport/socket-data.js';
 import { assertNativeUws, closeListenSocket, createApp, listen, localPort, openFileLimit, StartupError } from './transport/uws.js';
 import { attachWebSocket } from './transport/ws.js';
+import { attachUpgradeRequired } from './transport/upgrade-required.js';
 import { PACKAGE } from './version.js';
 
 export interface ServerOptions {
@@ -111,6 +112,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     connectionCount: () => sockets.size,
     maxConnections,
   });
+  // Edge hardening: plain HTTP to wsPort gets 426 (a catch-all: a more specific route, e.g. /socket.io/*, precedes it).
+  attachUpgradeRequired(wsApp, stats);
 
   const monitoring: MonitoringContext = {
     config, stats, logger, tls, started,

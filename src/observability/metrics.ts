@@ -93,6 +93,11 @@ export function createMetrics(ctx: MonitoringContext): Metrics {
   plainCounter(registers, 'jsongle_backpressure_drops_total', 'Sends refused by uWS because a reader was too slow.', () => s.backpressureDrops);
   plainCounter(registers, 'jsongle_frames_received_total', 'WebSocket frames received.', () => s.framesReceived);
   plainCounter(registers, 'jsongle_frames_sent_total', 'WebSocket frames sent, one per recipient (server answers, relays, events).', () => s.framesSent);
+  // --- Transport / HTTP edge hardening (docs/security.md) ---
+  plainCounter(registers, 'jsongle_not_websocket_requests_total', 'Plain HTTP requests to the WebSocket port (answered 426).', () => s.notWebSocketRequests);
+  labelledCounter(registers, 'jsongle_monitoring_refused_total', 'Monitoring-port requests refused before any route ran, by reason.', 'reason', () => s.monitoringRefusals);
+  plainCounter(registers, 'jsongle_rate_limited_control_frames_total', 'Ping/pong frames over the per-connection rate limit.', () => s.controlFramesLimited);
+  // --- end of edge hardening ---
 
   new Gauge({
     name: 'jsongle_rooms', help: 'Rooms that exist now, by kind (p2p, muc).', labelNames: ['kind'], registers,
