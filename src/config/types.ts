@@ -22,7 +22,13 @@ export interface Config {
   readonly maxBackpressureBytes: number;
   readonly drainTimeoutMs: number;
   readonly rateLimit: { readonly messagesPerSecond: number; readonly burst: number };
-  readonly upgradeLimit: { readonly perAddress: number; readonly windowSec: number; readonly exemptLoopback: boolean };
+  readonly upgradeLimit: { readonly perAddress: number; readonly windowSec: number; readonly exemptLoopback: boolean; readonly maxOpenPerAddress: number };
+  // Transport / HTTP edge hardening (docs/security.md)
+  readonly authFailureLimit: { readonly perAddress: number; readonly windowSec: number };
+  readonly trustProxy: boolean;
+  readonly maxBackpressureTotalBytes: number;
+  readonly slowReaderTimeoutSec: number;
+  readonly restAllowedHosts: string;
   readonly cluster: ClusterConfig;
   readonly logDefaultLevel: LogLevel;
   readonly logPath: string;
@@ -46,7 +52,8 @@ export interface ClusterConfig {
 }
 
 /** Partial config for tests and embedding: nested groups may be given in part. */
-export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'authFailureLimit'>> & {
+  authFailureLimit?: Partial<Config['authFailureLimit']>;
   rateLimit?: Partial<Config['rateLimit']>;
   upgradeLimit?: Partial<Config['upgradeLimit']>;
   inspect?: Partial<Config['inspect']>;

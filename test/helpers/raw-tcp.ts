@@ -39,7 +39,8 @@ export function rawExchange(port: number, payload: string | Buffer, timeoutMs: n
 
 /** The HTTP status lines in `text`, in order (one per answered request). */
 export function statusLines(text: string): string[] {
-  return text.split('\r\n').filter((l) => /^HTTP\/1\.[01] \d{3}/.test(l));
+  // A body without a trailing CRLF runs straight into the next answer's status line.
+  return text.match(/HTTP\/1\.[01] \d{3}[^\r]*/g) ?? [];
 }
 
 /** The body of the first answer in `text` (after its blank line, up to Content-Length). */
