@@ -24,6 +24,7 @@ import type { Socket, SocketData } from './transport/socket-data.js';
 import { assertNativeUws, closeListenSocket, createApp, listen, localPort, openFileLimit, StartupError } from './transport/uws.js';
 import { attachWebSocket } from './transport/ws.js';
 import { attachUpgradeRequired } from './transport/upgrade-required.js';
+import { startBackpressureSweep } from './transport/backpressure-budget.js';
 import { PACKAGE } from './version.js';
 
 export interface ServerOptions {
@@ -135,6 +136,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   registerMonitoringRoutes(restApp, monitoring);
 
   let starting: Promise<{ wsPort: number; restPort: number }> | null = null;
+  let stopBackpressureSweep = (): void => {};
   let stopping: Promise<void> | null = null;
 
   return {
@@ -159,6 +161,10 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
           throw err;
         }
         restPort = localPort(restListen as never);
+        // Edge hardening: process-wide backpressure budget and slow-reader deadline (1 s sweep).
+        stopBackpressureSweep = startBackpressureSweep(() => sockets.values(), {
+          maxTotalBytes: config.maxBackpressureTotalBytes ?? 0, slowReaderTimeoutMs: (config.slowReaderTimeoutSec ?? 0) * 1000,
+        }, stats, logger);
         if (!config.appToken) logger.warn('appToken is empty: any client may connect');
         logger.info('listening', {
           ws: `${tls ? 'wss' : 'ws'}://${config.wsHost}:${wsPort}/`,
@@ -178,6 +184,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         }
         await starting.catch(() => undefined);
         logger.info('draining', { connections: sockets.size });
+        stopBackpressureSweep();
         supervisor.actor.send({ type: 'server.drain' });
         if (supervisor.actor.getSnapshot().status === 'active') await stopped;
         if (wsListen) closeListenSocket(wsListen as never);

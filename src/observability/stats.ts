@@ -44,6 +44,8 @@ export class Stats {
   readonly monitoringRefusals: Record<string, number> = Object.create(null);
   /** Ping/pong control frames over the per-connection rate limit. */
   controlFramesLimited = 0;
+  /** Bytes uWS held for all slow readers at the last backpressure sweep (gauge). */
+  backpressureTotalBytes = 0;
 
   countMonitoringRefusal(reason: string): void {
     this.monitoringRefusals[reason] = (this.monitoringRefusals[reason] ?? 0) + 1;
