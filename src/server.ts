@@ -21,7 +21,7 @@ import { MessageBuilder } from './protocol/build.js';
 import { LocalPubSub } from './pubsub/local.js';
 import { roomTopicFactory } from './pubsub/topics.js';
 import type { Socket, SocketData } from './transport/socket-data.js';
-import { assertNativeUws, closeListenSocket, createApp, listen, localPort, openFileLimit, StartupError } from './transport/uws.js';
+import { assertNativeUws, closeListenSocket, connectionCeiling, createApp, listen, localPort, openFileLimit, StartupError } from './transport/uws.js';
 import { attachWebSocket } from './transport/ws.js';
 import { attachUpgradeRequired } from './transport/upgrade-required.js';
 import { startBackpressureSweep } from './transport/backpressure-budget.js';
@@ -46,9 +46,6 @@ export interface ServerHandle {
   /** The Redis engine's state (null with the local engine): /tests and the metrics report it. */
   cluster(): ClusterStatus | null;
 }
-
-/** File descriptors kept free for listen sockets, log files, HTTP clients and the inspector. */
-const FD_RESERVE = 200;
 
 export function createServer(config: Config, options: ServerOptions = {}): ServerHandle {
   assertNativeUws();
@@ -98,7 +95,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   });
 
   const fdLimit = openFileLimit(() => readFileSync('/proc/self/limits', 'utf8'));
-  const fdCeiling = fdLimit === null ? Infinity : Math.max(1, fdLimit - FD_RESERVE);
+  // Edge hardening: the ceiling also keeps room for sockets that have not upgraded (yet).
+  const fdCeiling = connectionCeiling(fdLimit);
   const maxConnections = Math.min(config.maxConcurrentUsers, fdCeiling);
   if (config.maxConcurrentUsers > fdCeiling) {
     logger.warn('maxConcurrentUsers exceeds what the open-file limit allows; capping', {
