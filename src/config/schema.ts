@@ -35,7 +35,7 @@ export const configSchema = {
     format: String, default: '', env: 'appToken', sensitive: true,
   },
   adminToken: {
-    doc: 'Bearer token required by PUT /logs/levels. Empty: no token required.',
+    doc: 'Bearer token required by PUT /logs/levels. Empty: PUT /logs/levels is disabled (403).',
     format: String, default: '', env: 'adminToken', sensitive: true,
   },
   corsPolicyOrigin: {
