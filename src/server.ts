@@ -19,8 +19,10 @@ import { LocalPubSub } from './pubsub/local.js';
 import { LocalMembership, type Membership } from './rooms/membership.js';
 import { Rooms } from './rooms/rooms.js';
 import type { SocketData } from './transport/socket-data.js';
-import { assertNativeUws, closeListenSocket, createApp, listen, localPort, openFileLimit, StartupError } from './transport/uws.js';
+import { assertNativeUws, closeListenSocket, connectionCeiling, createApp, listen, localPort, openFileLimit, StartupError } from './transport/uws.js';
 import { attachWebSocket } from './transport/ws.js';
+import { attachUpgradeRequired } from './transport/upgrade-required.js';
+import { startBackpressureSweep } from './transport/backpressure-budget.js';
 import { PACKAGE } from './version.js';
 
 export interface ServerOptions {
@@ -42,9 +44,6 @@ export interface ServerHandle {
   /** The Redis engine's state (null with the local engine): /tests and the metrics report it. */
   cluster(): ClusterStatus | null;
 }
-
-/** File descriptors kept free for listen sockets, log files, HTTP clients and the inspector. */
-const FD_RESERVE = 200;
 
 export function createServer(config: Config, options: ServerOptions = {}): ServerHandle {
   assertNativeUws();
@@ -99,7 +98,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   });
 
   const fdLimit = openFileLimit(() => readFileSync('/proc/self/limits', 'utf8'));
-  const fdCeiling = fdLimit === null ? Infinity : Math.max(1, fdLimit - FD_RESERVE);
+  // Edge hardening: the ceiling also keeps room for sockets that have not upgraded (yet).
+  const fdCeiling = connectionCeiling(fdLimit);
   const maxConnections = Math.min(config.maxConcurrentUsers, fdCeiling);
   if (config.maxConcurrentUsers > fdCeiling) {
     logger.warn('maxConcurrentUsers exceeds what the open-file limit allows; capping', {
@@ -108,12 +108,14 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   }
 
   attachWebSocket(wsApp, {
-    config, stats, logger, builder, rooms,
+    config, stats, logger, builder, rooms, connections,
     toSupervisor: (event) => supervisor.actor.send(event),
     isAccepting: supervisor.isAccepting,
     connectionCount: () => connections.size,
     maxConnections,
   });
+  // Edge hardening: plain HTTP to wsPort gets 426 (a catch-all: a more specific route, e.g. /socket.io/*, precedes it).
+  attachUpgradeRequired(wsApp, stats);
 
   const monitoring: MonitoringContext = {
     config, stats, logger, tls, started,
@@ -135,6 +137,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   registerMonitoringRoutes(restApp, monitoring);
 
   let starting: Promise<{ wsPort: number; restPort: number }> | null = null;
+  let stopBackpressureSweep = (): void => {};
   let stopping: Promise<void> | null = null;
 
   return {
@@ -159,6 +162,10 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
           throw err;
         }
         restPort = localPort(restListen as never);
+        // Edge hardening: process-wide backpressure budget and slow-reader deadline (1 s sweep).
+        stopBackpressureSweep = startBackpressureSweep(connections, {
+          maxTotalBytes: config.maxBackpressureTotalBytes ?? 0, slowReaderTimeoutMs: (config.slowReaderTimeoutSec ?? 0) * 1000,
+        }, stats, logger);
         if (!config.appToken) logger.warn('appToken is empty: any client may connect');
         logger.info('listening', {
           ws: `${tls ? 'wss' : 'ws'}://${config.wsHost}:${wsPort}/`,
@@ -178,6 +185,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         }
         await starting.catch(() => undefined);
         logger.info('draining', { connections: connections.size });
+        stopBackpressureSweep();
         supervisor.actor.send({ type: 'server.drain' });
         if (supervisor.actor.getSnapshot().status === 'active') await stopped;
         if (wsListen) closeListenSocket(wsListen as never);

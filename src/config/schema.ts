@@ -36,7 +36,7 @@ export const configSchema = {
     format: String, default: '', env: 'appToken', sensitive: true,
   },
   adminToken: {
-    doc: 'Bearer token required by PUT /logs/levels. Empty: no token required.',
+    doc: 'Bearer token required by PUT /logs/levels. Empty: PUT /logs/levels is disabled (403).',
     format: String, default: '', env: 'adminToken', sensitive: true,
   },
   corsPolicyOrigin: {
@@ -106,6 +106,10 @@ export const configSchema = {
       doc: 'Do not limit loopback peers (a local reverse proxy makes every client look like 127.0.0.1).',
       format: Boolean, default: true, env: 'upgradeLimit_exemptLoopback',
     },
+    maxOpenPerAddress: {
+      doc: 'Open WebSocket connections one remote address (IPv6: one /64) may hold at once; more get HTTP 429. 0 disables. Loopback follows exemptLoopback.',
+      format: 'nat', default: 100, env: 'upgradeLimit_maxOpenPerAddress',
+    },
   },
   limits: {
     uidMaxLength: {
@@ -121,6 +125,33 @@ export const configSchema = {
       format: 'positiveInt', default: 256, env: 'limits_ridMaxLength',
     },
   },
+  // --- Transport / HTTP edge hardening (docs/security.md) ---
+  authFailureLimit: {
+    perAddress: {
+      doc: 'Upgrades with a missing or wrong appToken one address may make per window; then every upgrade from it gets HTTP 429 until it refills. Applies to loopback too. 0 disables.',
+      format: 'nat', default: 20, env: 'authFailureLimit_perAddress',
+    },
+    windowSec: {
+      doc: 'Window of the failed-authentication limit, in seconds.', format: 'positiveInt', default: 60, env: 'authFailureLimit_windowSec',
+    },
+  },
+  trustProxy: {
+    doc: 'Take the client address of WebSocket upgrades from X-Forwarded-For (last entry) or X-Real-IP. Only behind a proxy that sets them, with wsPort unreachable otherwise.',
+    format: Boolean, default: false, env: 'trustProxy',
+  },
+  maxBackpressureTotalBytes: {
+    doc: 'Bytes uWS may buffer for all slow readers together; above it the largest are closed first (checked every second). 0 disables.',
+    format: 'nat', default: 268435456, env: 'maxBackpressureTotalBytes',
+  },
+  slowReaderTimeoutSec: {
+    doc: 'A connection with unsent data buffered for this long without pause (sampled every second) is closed. 0 disables.',
+    format: 'nat', default: 30, env: 'slowReaderTimeoutSec',
+  },
+  restAllowedHosts: {
+    doc: 'Host names the monitoring port answers (comma separated) besides IP addresses, localhost and restHost; any other Host gets 421 (DNS rebinding). * allows any.',
+    format: String, default: '', env: 'restAllowedHosts',
+  },
+  // --- end of edge hardening ---
   cluster: {
     engine: {
       doc: 'Where room membership and cross-process relays live: local (this process alone) or redis (rooms span processes and hosts).',

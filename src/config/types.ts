@@ -23,7 +23,13 @@ export interface Config {
   readonly maxBackpressureBytes: number;
   readonly drainTimeoutMs: number;
   readonly rateLimit: { readonly messagesPerSecond: number; readonly burst: number };
-  readonly upgradeLimit: { readonly perAddress: number; readonly windowSec: number; readonly exemptLoopback: boolean };
+  readonly upgradeLimit: { readonly perAddress: number; readonly windowSec: number; readonly exemptLoopback: boolean; readonly maxOpenPerAddress: number };
+  // Transport / HTTP edge hardening (docs/security.md)
+  readonly authFailureLimit: { readonly perAddress: number; readonly windowSec: number };
+  readonly trustProxy: boolean;
+  readonly maxBackpressureTotalBytes: number;
+  readonly slowReaderTimeoutSec: number;
+  readonly restAllowedHosts: string;
   /** Lengths of uid, dn and rid (src/protocol/identifiers.ts). */
   readonly limits: { readonly uidMaxLength: number; readonly dnMaxLength: number; readonly ridMaxLength: number };
   readonly cluster: ClusterConfig;
@@ -49,8 +55,9 @@ export interface ClusterConfig {
 }
 
 /** Partial config for tests and embedding: nested groups may be given in part. */
-export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit'>> & {
   limits?: Partial<Config['limits']>;
+  authFailureLimit?: Partial<Config['authFailureLimit']>;
   rateLimit?: Partial<Config['rateLimit']>;
   upgradeLimit?: Partial<Config['upgradeLimit']>;
   inspect?: Partial<Config['inspect']>;

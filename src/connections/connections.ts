@@ -83,6 +83,14 @@ export class Connections implements RoomIO {
     ws.end(code, reason);
   }
 
+  /** Closes at once, without a close frame (a reader that does not read would never get it). */
+  drop(connId: string, countAs: string): void {
+    const ws = this.open.get(connId);
+    if (ws === undefined || ws.getUserData().closed) return;
+    this.deps.stats.countServerClose(countAs);
+    ws.close();
+  }
+
   subscribe(connId: string, topic: string): void {
     const ws = this.open.get(connId);
     if (ws !== undefined && !ws.getUserData().closed) this.deps.pubsub.subscribe(ws, topic);

@@ -8,7 +8,8 @@ import { createMetrics } from '../observability/metrics.js';
 import { bearerMatches } from './auth.js';
 import { MAX_BODY_BYTES, readJsonBody } from './body.js';
 import type { MonitoringContext } from './context.js';
-import { corsHeaders, preflightHeaders } from './cors.js';
+import { corsHeaders, isStateChanging, preflightHeaders, type CorsMode } from './cors.js';
+import { hostAllowed, hostPolicy } from './host-check.js';
 import { openExchange, sendReply, type Exchange } from './reply.js';
 import { jsonError, type Reply, type Route, type RouteEnv, type RouteRequest } from './route.js';
 import { aboutRoute } from './routes/about.js';
@@ -33,15 +34,28 @@ export function createDispatcher(routes: readonly Route[], env: RouteEnv): (res:
   const byPath = new Map<string, Route[]>();
   for (const r of routes) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
   const log = env.ctx.logger.child('http');
+  const { config, stats } = env.ctx;
+  // restAllowedHosts may be absent from a config built by hand (embedding).
+  const hosts = hostPolicy(config.restHost, config.restAllowedHosts ?? '');
 
   return (res, req) => {
     // HttpRequest is only valid until this function returns: copy what we need first.
     const request = copyRequest(req);
     const ex = openExchange(res, request.method === 'HEAD');
-    const common = corsHeaders(env.ctx.config.corsPolicyOrigin, request.headers.origin ?? '');
-    const send = (reply: Reply, closeConnection = false): void => void sendReply(ex, reply, common, closeConnection);
-
+    const origin = request.headers.origin ?? '';
     const atPath = byPath.get(request.path);
+    const mode = corsMode(request, atPath);
+    const common = corsHeaders(config.corsPolicyOrigin, origin, mode);
+    const send = (reply: Reply, closeConnection = false): void => void sendReply(ex, reply, common, closeConnection);
+    const refuse = (status: number, reason: string, error: string): void => {
+      stats.countMonitoringRefusal(reason);
+      send(jsonError(status, error));
+    };
+
+    // DNS rebinding: a page under an attacker's name reaching this port still sends that name.
+    if (!hostAllowed(request.headers.host, hosts)) {
+      return refuse(421, 'host', 'unknown Host: add it to restAllowedHosts to serve it');
+    }
     if (!atPath) return send(jsonError(404, 'not found', { path: request.path }));
     const methods = atPath.map((r) => r.method);
     if (request.method === 'OPTIONS') return send({ status: 204, body: '', headers: preflightHeaders(methods) });
@@ -52,15 +66,29 @@ export function createDispatcher(routes: readonly Route[], env: RouteEnv): (res:
       const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'];
       return send(jsonError(405, 'method not allowed', { allowed: allow }, { Allow: allow.join(', ') }));
     }
-    const token = env.ctx.config.adminToken;
-    if (route.admin && token && !bearerMatches(request.headers.authorization ?? '', token)) {
+    // Not only CORS (which merely hides the answer from the page): a state-changing request a
+    // browser sent from an origin that is not listed is not carried out at all.
+    if (mode === 'write' && origin !== '' && common['Access-Control-Allow-Origin'] !== origin) {
+      return refuse(403, 'origin', 'origin not allowed to change state: list it in corsPolicyOrigin');
+    }
+    const token = config.adminToken;
+    if (route.admin && !token) {
+      return refuse(403, 'adminDisabled', `${route.method} ${route.path} is disabled: set adminToken to enable it`);
+    }
+    if (route.admin && !bearerMatches(request.headers.authorization ?? '', token)) {
+      stats.countMonitoringRefusal('unauthorized');
       return send(jsonError(401, 'missing or wrong bearer token', undefined, { 'WWW-Authenticate': 'Bearer' }));
     }
     if (route.body !== 'json') return run(route, request, env, ex, send, log);
     readJsonBody(ex, request.headers['content-length'] ?? '', MAX_BODY_BYTES, (body) => {
-      // A 413 is answered before the body is read through: close so its rest is not parsed as a request.
-      if (!body.ok) return send(jsonError(body.status, body.error), body.status === 413);
-      run(route, { ...request, body: body.value }, env, ex, send, log);
+      if (body.ok) return run(route, { ...request, body: body.value }, env, ex, send, log);
+      if (body.status !== 413) return send(jsonError(body.status, body.error));
+      // A 413 is answered before the body is read through, so the connection must close: its
+      // rest must never be parsed as a request. Answered later, not inside uWS's data callback:
+      // there, uWS keeps parsing the same read and answers a request pipelined behind it (its
+      // close flag is reset by the next request). Deferred, uWS itself drops a connection that
+      // sends another request while this one is unanswered, and the 413 goes out then closes.
+      setImmediate(() => send(jsonError(413, body.error), true));
     });
   };
 }
@@ -82,6 +110,15 @@ function run(route: Route, request: RouteRequest, env: RouteEnv, ex: Exchange, s
   } else {
     send(result);
   }
+}
+
+/** Strict CORS for a state-changing request, and for the preflight of one (or of a path whose
+ * routes change state, when the preflight does not say which method it asks for). */
+function corsMode(request: RouteRequest, atPath: readonly Route[] | undefined): CorsMode {
+  if (request.method !== 'OPTIONS') return isStateChanging(request.method) ? 'write' : 'read';
+  const asked = request.headers['access-control-request-method'];
+  if (asked) return isStateChanging(asked) ? 'write' : 'read';
+  return atPath?.some((r) => isStateChanging(r.method)) ? 'write' : 'read';
 }
 
 function copyRequest(req: HttpRequest): RouteRequest {

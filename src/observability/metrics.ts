@@ -107,6 +107,15 @@ export function createMetrics(ctx: MonitoringContext): Metrics {
     },
   });
   plainCounter(registers, 'jsongle_room_seconds_total', 'Seconds rooms existed, added when a room empties.', () => s.roomSeconds);
+  // --- Transport / HTTP edge hardening (docs/security.md) ---
+  plainCounter(registers, 'jsongle_not_websocket_requests_total', 'Plain HTTP requests to the WebSocket port (answered 426).', () => s.notWebSocketRequests);
+  labelledCounter(registers, 'jsongle_monitoring_refused_total', 'Monitoring-port requests refused before any route ran, by reason.', 'reason', () => s.monitoringRefusals);
+  plainCounter(registers, 'jsongle_rate_limited_control_frames_total', 'Ping/pong frames over the per-connection rate limit.', () => s.controlFramesLimited);
+  new Gauge({
+    name: 'jsongle_backpressure_bytes', help: 'Bytes buffered by uWS for all slow readers at the last sweep (maxBackpressureTotalBytes).', registers,
+    collect() { this.set(s.backpressureTotalBytes); },
+  });
+  // --- end of edge hardening ---
 
   new Gauge({
     name: 'jsongle_rooms', help: 'Rooms that exist now, by kind (p2p, muc).', labelNames: ['kind'], registers,

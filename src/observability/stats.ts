@@ -49,6 +49,21 @@ export class Stats {
   /** Connections closed by the server, by reason (helloTimeout, rateLimit, shutdown). */
   readonly serverCloses: Record<string, number> = Object.create(null);
 
+  // --- Transport / HTTP edge hardening (docs/security.md) -------------------------------------
+  /** Plain HTTP requests to wsPort, answered 426 Upgrade Required. */
+  notWebSocketRequests = 0;
+  /** Monitoring-port requests refused before any route ran, by reason (host, origin, adminDisabled). */
+  readonly monitoringRefusals: Record<string, number> = Object.create(null);
+  /** Ping/pong control frames over the per-connection rate limit. */
+  controlFramesLimited = 0;
+  /** Bytes uWS held for all slow readers at the last backpressure sweep (gauge). */
+  backpressureTotalBytes = 0;
+
+  countMonitoringRefusal(reason: string): void {
+    this.monitoringRefusals[reason] = (this.monitoringRefusals[reason] ?? 0) + 1;
+  }
+  // --- end of edge hardening -----------------------------------------------------------------
+
   countError(code: number): void {
     this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;
   }

@@ -1,14 +1,15 @@
 /**
  * Who may upgrade: pure, so every answer is testable without a socket.
- * Order: shutting down (503) → too many upgrades from this address (429) → token (401) → origin
- * (403) → capacity (503). The address limit comes before the token check, so guessing the token
- * costs an attacker the same budget as connecting.
+ * Order: shutting down (503) → too many upgrades from this address (429) → too many open
+ * connections from it (429) → too many failed tokens from it (429) → token (401) → origin (403) →
+ * capacity (503). The address limits come before the token check, so guessing the token costs an
+ * attacker the same budget as connecting, and a throttled guesser learns nothing from the answer.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 export type Admission =
   | { ok: true }
-  | { ok: false; status: 401 | 403 | 429 | 503; reason: 'draining' | 'rate' | 'unauthorized' | 'origin' | 'capacity'; message: string };
+  | { ok: false; status: 401 | 403 | 429 | 503; reason: 'draining' | 'rate' | 'openPerAddress' | 'authThrottle' | 'unauthorized' | 'origin' | 'capacity'; message: string };
 
 export interface AdmissionRequest {
   token: string | null;
@@ -16,6 +17,10 @@ export interface AdmissionRequest {
   origin: string;
   /** The client's address has used up its upgrade budget (UpgradeLimiter). */
   rateLimited?: boolean;
+  /** The client's address holds upgradeLimit.maxOpenPerAddress open connections already. */
+  openLimited?: boolean;
+  /** The client's address used up its failed-authentication budget (authFailureLimit). */
+  authThrottled?: boolean;
 }
 
 export interface AdmissionState {
@@ -32,6 +37,8 @@ const OK: Admission = { ok: true };
 export function admit(req: AdmissionRequest, state: AdmissionState): Admission {
   if (!state.accepting) return { ok: false, status: 503, reason: 'draining', message: 'server is shutting down' };
   if (req.rateLimited) return { ok: false, status: 429, reason: 'rate', message: 'too many connections from this address' };
+  if (req.openLimited) return { ok: false, status: 429, reason: 'openPerAddress', message: 'too many open connections from this address' };
+  if (req.authThrottled) return { ok: false, status: 429, reason: 'authThrottle', message: 'too many failed authentications from this address' };
   if (state.appToken !== '' && (req.token === null || !tokensEqual(req.token, state.appToken))) {
     return { ok: false, status: 401, reason: 'unauthorized', message: 'missing or wrong appToken' };
   }

@@ -65,6 +65,14 @@ export class UpgradeLimiter {
     return true;
   }
 
+  /** True when this address could take an upgrade now; takes nothing and remembers nothing. */
+  hasToken(address: string, now = Date.now()): boolean {
+    if (this.limit.perAddress <= 0) return true;
+    if (this.limit.exemptLoopback && isLoopback(address)) return true;
+    const b = this.buckets.get(addressKey(address));
+    return !b || b.tokens + (now - b.lastMs) * this.perMs >= 1;
+  }
+
   /** Drops the buckets that have refilled completely: those addresses are back to a clean slate. */
   private sweep(now: number): void {
     this.lastSweepMs = now;

@@ -64,6 +64,23 @@ export function closeListenSocket(socket: uWS.us_listen_socket): void {
   uWS.us_listen_socket_close(socket);
 }
 
+/** File descriptors kept free for listen sockets, log files, monitoring clients, Redis and the inspector. */
+export const FD_RESERVE = 200;
+/**
+ * Share of the open-file limit kept for TCP connections to wsPort that have not upgraded (yet):
+ * uWS gives JavaScript no hook on them (20.30 has no App.filter), so they cannot be counted or
+ * capped here. uWS closes a silent or slow-headers one after its fixed HTTP idle timeout
+ * (HTTP_IDLE_TIMEOUT_S = 10 s on a 4 s timer tick: 8 to 12 s), so this reserve holds what
+ * arrives in about 10 s; a flood faster than that needs a higher `ulimit -n` or a proxy in front.
+ */
+export const UNUPGRADED_FD_SHARE = 0.2;
+
+/** Most WebSocket connections the open-file limit allows (Infinity when it is unknown). */
+export function connectionCeiling(fdLimit: number | null): number {
+  if (fdLimit === null) return Infinity;
+  return Math.max(1, fdLimit - FD_RESERVE - Math.ceil(fdLimit * UNUPGRADED_FD_SHARE));
+}
+
 /** The soft limit of open files (Max open files in /proc/self/limits), or null when unknown. */
 export function openFileLimit(readLimits: () => string): number | null {
   try {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t } from 'uWebSockets.js';
 import type { SupervisorEvent } from '../../machines/supervisor.js';
 import type { Config } from '../config/types.js';
-import { sendOn } from '../connections/connections.js';
+import type { Connections } from '../connections/connections.js';
 import type { Logger } from '../observability/logger.js';
 import type { Stats } from '../observability/stats.js';
 import type { MessageBuilder } from '../protocol/build.js';
@@ -19,8 +19,9 @@ import { admit, parseAllowedOrigins } from './admission.js';
 import { serverCloseReason } from './close-reason.js';
 import { isAbusive, takeToken } from './rate-limit.js';
 import type { Socket, SocketData } from './socket-data.js';
-import { DEFAULT_UPGRADE_LIMIT, UpgradeLimiter, type UpgradeLimitConfig } from './upgrade-limit.js';
 import { uWS } from './uws.js';
+import { EdgeGuards } from './edge-guards.js';
+import { limitControlFrame } from './control-frames.js';
 
 export interface WebSocketDeps {
   config: Config;
@@ -28,6 +29,8 @@ export interface WebSocketDeps {
   logger: Logger;
   builder: MessageBuilder;
   rooms: Rooms;
+  /** The socket owner: every frame the edge writes (rate-limit answers, closes) goes through it. */
+  connections: Connections;
   toSupervisor(event: SupervisorEvent): void;
   isAccepting(): boolean;
   connectionCount(): number;
@@ -37,17 +40,13 @@ export interface WebSocketDeps {
 
 const STATUS_TEXT = { 401: '401 Unauthorized', 403: '403 Forbidden', 429: '429 Too Many Requests', 503: '503 Service Unavailable' } as const;
 
-/** config.upgradeLimit, with the defaults for a config object built without the group (embedding). */
-function upgradeLimitOf(config: { upgradeLimit?: Partial<UpgradeLimitConfig> }): UpgradeLimitConfig {
-  return { ...DEFAULT_UPGRADE_LIMIT, ...config.upgradeLimit };
-}
-
 export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
-  const { config, stats, builder, logger, rooms, toSupervisor } = deps;
+  const { config, stats, logger, rooms, connections, toSupervisor } = deps;
   const roomOf = (rid: string) => rooms.get(rid);
   const allowedOrigins = parseAllowedOrigins(config.corsPolicyOrigin);
   const { messagesPerSecond, burst } = config.rateLimit;
-  const upgradeLimiter = new UpgradeLimiter(upgradeLimitOf(config));
+  // Per-address guards of the upgrade (edge hardening, src/transport/edge-guards.ts).
+  const edge = new EdgeGuards(config, logger);
 
   app.ws<SocketData>('/*', {
     compression: uWS.DISABLED,
@@ -67,10 +66,10 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
-      const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+      const ip = edge.address(res, req);
       const now = Date.now();
       const verdict = admit(
-        { token: new URLSearchParams(query).get('appToken'), origin, rateLimited: !upgradeLimiter.allow(ip, now) },
+        { token: new URLSearchParams(query).get('appToken'), origin, ...edge.check(ip, now) },
         {
           accepting: deps.isAccepting(),
           appToken: config.appToken,
@@ -81,12 +80,10 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       );
       if (!verdict.ok) {
         stats.countRejectedUpgrade(verdict.reason);
-        // A flood of upgrades from one address must not become a flood of log lines: those are
-        // counted (jsongle_rejected_upgrades_total{reason="rate"}) and logged at debug only.
-        if (verdict.reason !== 'rate') logger.info('upgrade refused', { ip, reason: verdict.reason, status: verdict.status });
-        else if (logger.isDebugEnabled()) logger.debug('upgrade refused', { ip, reason: verdict.reason, status: verdict.status });
+        // Counted, logged at debug, and summarised at info at most once a minute (no line per guess).
+        edge.refused(verdict, ip, now);
         res.writeStatus(STATUS_TEXT[verdict.status]).writeHeader('Content-Type', 'application/json');
-        if (verdict.status === 429) res.writeHeader('Retry-After', String(upgradeLimiter.retryAfterSec));
+        if (verdict.status === 429) res.writeHeader('Retry-After', String(edge.retryAfterSec(verdict.reason)));
         res.end(JSON.stringify({ error: verdict.message, status: verdict.status }));
         return;
       }
@@ -94,6 +91,7 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
         id: randomUUID(), ip, closed: false, actor: null,
         tokens: burst, lastRefillMs: now, droppedInWindow: 0, windowStartMs: now, sendRefused: false, openedAtMs: now,
       };
+      edge.openPerAddress.reserve(ip); // released in close: uWS runs open inside res.upgrade()
       res.upgrade(data, key, protocol, extensions, context);
     },
 
@@ -110,12 +108,10 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       const now = Date.now();
       if (!takeToken(d, now, messagesPerSecond, burst)) {
         stats.rateLimited++;
-        stats.countError(ErrorCode.RateLimited);
-        sendOn(ws, builder.sessionError(d.id, ErrorCode.RateLimited), stats);
+        connections.sendError(d.id, undefined, ErrorCode.RateLimited);
         if (isAbusive(d, now, burst) && !d.closed) {
-          stats.countServerClose('rateLimit');
           logger.info('closing an abusive connection', { connectionId: d.id, ip: d.ip });
-          ws.end(CloseCode.RateLimited, 'rate limit exceeded');
+          connections.end(d.id, CloseCode.RateLimited, 'rate limit exceeded', 'rateLimit');
         }
         return;
       }
@@ -123,9 +119,14 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       actor.send(typeof msg === 'number' ? { type: 'client.malformed', code: msg } : classify(msg, roomOf));
     },
 
+    // Pings and pongs cost a rate-limit token like messages (a ping flood bypassed the limit).
+    ping: (ws: Socket) => limitControlFrame(ws, messagesPerSecond, burst, connections, stats, logger),
+    pong: (ws: Socket) => limitControlFrame(ws, messagesPerSecond, burst, connections, stats, logger),
+
     close(ws: Socket, code: number, message: ArrayBuffer) {
       const d = ws.getUserData();
       d.closed = true;
+      edge.openPerAddress.release(d.ip);
       // uWS's own closes (frame too large, invalid UTF-8, idle, backpressure) are counted here:
       // nothing else in the server sees them happen.
       const reason = serverCloseReason(code, message, d.sendRefused);

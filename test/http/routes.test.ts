@@ -81,11 +81,21 @@ describe('monitoring routes', () => {
   });
 
   describe('PUT /logs/levels', () => {
-    const put = (port: number, body: string, headers: Record<string, string> = {}) =>
+    const ADMIN = { adminToken: 'adm1n' };
+    const put = (port: number, body: string, headers: Record<string, string> = { Authorization: 'Bearer adm1n' }) =>
       request(port, '/logs/levels', { method: 'PUT', body, headers: { 'Content-Type': 'application/json', ...headers } });
 
-    it('sets the level and answers the new and the previous one', async () => {
+    it('is refused with 403 JSON while no adminToken is set, and the level stays', async () => {
       await mount();
+      const r = await put(server.port, '{"level":"debug"}', {});
+      expect(r.status).to.equal(403);
+      expect(r.json).to.deep.equal({ error: 'PUT /logs/levels is disabled: set adminToken to enable it' });
+      expect(ctx.logger.level()).to.equal('info');
+      expect(ctx.stats.monitoringRefusals.adminDisabled).to.equal(1);
+    });
+
+    it('sets the level and answers the new and the previous one', async () => {
+      await mount(ADMIN);
       const r = await put(server.port, '{"level":"debug"}');
       expect(r.status).to.equal(200);
       expect(r.json).to.deep.equal({ level: 'debug', was: 'info' });
@@ -93,7 +103,7 @@ describe('monitoring routes', () => {
     });
 
     it('answers 400 to an unknown level and leaves the level alone', async () => {
-      await mount();
+      await mount(ADMIN);
       const r = await put(server.port, '{"level":"loud"}');
       expect(r.status).to.equal(400);
       expect(r.json.error).to.equal('unknown log level');
@@ -101,21 +111,21 @@ describe('monitoring routes', () => {
     });
 
     it('answers 400 to a body that is not JSON', async () => {
-      await mount();
+      await mount(ADMIN);
       const r = await put(server.port, '{"level":');
       expect(r.status).to.equal(400);
       expect(r.json.error).to.equal('body is not valid JSON');
     });
 
     it('answers 400 to an empty body and to a JSON value that is not an object', async () => {
-      await mount();
+      await mount(ADMIN);
       expect((await put(server.port, '')).status).to.equal(400);
       expect((await put(server.port, '["debug"]')).status).to.equal(400);
       expect((await put(server.port, '"debug"')).status).to.equal(400);
     });
 
     it('answers 413 to a body larger than the cap', async () => {
-      await mount();
+      await mount(ADMIN);
       const r = await put(server.port, JSON.stringify({ level: 'debug', pad: 'x'.repeat(20_000) }));
       expect(r.status).to.equal(413);
       expect(ctx.logger.level()).to.equal('info');
@@ -123,7 +133,7 @@ describe('monitoring routes', () => {
 
     it('requires the admin bearer token when one is configured', async () => {
       await mount({ adminToken: 's3cret' });
-      const none = await put(server.port, '{"level":"warn"}');
+      const none = await put(server.port, '{"level":"warn"}', {});
       expect(none.status).to.equal(401);
       expect(none.headers['www-authenticate']).to.equal('Bearer');
       const wrong = await put(server.port, '{"level":"warn"}', { Authorization: 'Bearer s3cre' });
