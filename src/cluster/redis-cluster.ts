@@ -37,6 +37,8 @@ export interface ClusterStatus {
   readonly outages: number;
   readonly resyncs: number;
   readonly reapedMembers: number;
+  /** Heartbeats answered (each followed by a look for dead nodes): tests wait for rounds with it. */
+  readonly heartbeats: number;
   /** Room channels subscribed now (interest). */
   readonly roomChannels: number;
   readonly frames: Readonly<RedisPubSubCounters>;
@@ -65,6 +67,7 @@ export class RedisCluster {
   private outages = 0;
   private resyncs = 0;
   private reapedMembers = 0;
+  private heartbeats = 0;
   private becameHealthy: (() => void) | null = null;
 
   constructor(
@@ -146,6 +149,7 @@ export class RedisCluster {
       outages: this.outages,
       resyncs: this.resyncs,
       reapedMembers: this.reapedMembers,
+      heartbeats: this.heartbeats,
       roomChannels: this.interest.size,
       frames: { ...this.pubsub.counters },
     };
@@ -241,6 +245,7 @@ export class RedisCluster {
         this.reapedMembers += Number(reaped[i + 1]);
         this.logger.warn('removed the members of a dead node', { deadNode: reaped[i], members: Number(reaped[i + 1]), by: this.nodeId });
       }
+      this.heartbeats++;
     } catch (err) {
       // A timeout was reported (at most once per outage) by down(); anything else is logged here.
       if (!(err instanceof CommandTimeout)) this.logger.error('heartbeat failed', { nodeId: this.nodeId, error: (err as Error).message });
