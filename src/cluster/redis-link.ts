@@ -123,10 +123,18 @@ export class RedisLink {
     await Promise.all([this.cmd.connect(), this.sub.connect()]);
   }
 
+  /** QUIT politely, but never wait longer than the command timeout for it (a frozen Redis would never answer). */
   async close(): Promise<void> {
     await Promise.all([this.cmd, this.sub].map(async (conn) => {
-      if (conn.status === 'ready') await conn.quit().catch(() => conn.disconnect());
-      else conn.disconnect();
+      if (conn.status !== 'ready' || !this.answering) {
+        conn.disconnect();
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.commandTimeoutMs); });
+      await Promise.race([conn.quit().then(() => undefined, () => undefined), gaveUp]);
+      clearTimeout(timer);
+      if ((conn.status as string) !== 'end') conn.disconnect();
     }));
   }
 
