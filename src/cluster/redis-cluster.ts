@@ -39,6 +39,8 @@ export interface ClusterStatus {
   readonly reapedMembers: number;
   /** Heartbeats answered (each followed by a look for dead nodes): tests wait for rounds with it. */
   readonly heartbeats: number;
+  /** Scripts Redis did not answer within cluster.commandTimeoutMs (each a stall sign; a join among them answered 503002). */
+  readonly commandTimeouts: number;
   /** Room channels subscribed now (interest). */
   readonly roomChannels: number;
   readonly frames: Readonly<RedisPubSubCounters>;
@@ -150,6 +152,7 @@ export class RedisCluster {
       resyncs: this.resyncs,
       reapedMembers: this.reapedMembers,
       heartbeats: this.heartbeats,
+      commandTimeouts: this.link.timeouts,
       roomChannels: this.interest.size,
       frames: { ...this.pubsub.counters },
     };

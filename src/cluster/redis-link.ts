@@ -53,6 +53,8 @@ export class RedisLink {
   beforeCommand: (() => void) | null = null;
   /** False from a script's timeout until a script answers again (Redis frozen or the path black-holed). */
   private answering = true;
+  /** Scripts given up after the command timeout (jsongle_cluster_command_timeouts_total). */
+  timeouts = 0;
   /** Called when a script times out (the first of a stall and every later one). */
   onStall: ((script: ScriptName) => void) | null = null;
 
@@ -85,6 +87,7 @@ export class RedisLink {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.answering = false;
+        this.timeouts++;
         reject(new CommandTimeout(`redis did not answer ${name} within ${this.commandTimeoutMs} ms`));
         this.onStall?.(name);
       }, this.commandTimeoutMs);

@@ -81,6 +81,7 @@ describe('Redis frozen longer than the heartbeat TTL', function () {
     const recoveredMs = Date.now() - resumedAt;
     expect(await healthGauge(a)).to.equal(1);
     expect(await healthGauge(b)).to.equal(1);
+    expect(status(0).commandTimeouts, 'timed-out scripts on node a (its join and heartbeats)').to.be.at.least(2);
 
     // Every node has looked for dead nodes twice since: a false death would have been found by now.
     const beats = [status(0).heartbeats, status(1).heartbeats];
