@@ -34,7 +34,12 @@ export class Interest {
     try {
       await ack;
     } catch (err) {
-      if (this.subscribed.get(topic) === ack) this.subscribed.delete(topic);
+      if (this.subscribed.get(topic) === ack) {
+        this.subscribed.delete(topic);
+        // Timed out, not refused: a frozen Redis runs the SUBSCRIBE when it wakes. Undo it after it
+        // (same connection, so in order) unless a later join subscribed the topic again meanwhile.
+        if (this.sub.status === 'ready') this.sub.unsubscribe(this.names.topicChannel(topic)).catch(() => undefined);
+      }
       this.release(topic);
       throw err;
     }

@@ -11,7 +11,7 @@ export function registerClusterMetrics(registry: Registry, status: () => Cluster
   const registers = [registry];
   new Gauge({
     name: 'jsongle_cluster_healthy',
-    help: '1 when Redis is reachable and holds this node\'s memberships; 0 during an outage (joins answer 503002).',
+    help: '1 when Redis is reachable, answering within cluster.commandTimeoutMs, and holds this node\'s memberships; 0 during an outage or a freeze (joins answer 503002).',
     labelNames: ['node'], registers,
     collect() {
       const s = status();
@@ -32,6 +32,7 @@ export function registerClusterMetrics(registry: Registry, status: () => Cluster
   });
   counter('jsongle_cluster_outages_total', 'Times this node lost Redis (or found itself out of sync with it).', (s) => s.outages);
   counter('jsongle_cluster_resyncs_total', 'Times this node wrote its memberships back to Redis (start, after an outage).', (s) => s.resyncs);
+  counter('jsongle_cluster_command_timeouts_total', 'Scripts Redis did not answer within cluster.commandTimeoutMs (Redis frozen or the path black-holed; joins among them answered 503002).', (s) => s.commandTimeouts);
   counter('jsongle_cluster_reaped_members_total', 'Members of dead nodes this node removed (their heartbeat expired).', (s) => s.reapedMembers);
   new Counter({
     name: 'jsongle_cluster_frames_total',

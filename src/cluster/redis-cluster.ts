@@ -2,8 +2,11 @@
  * One node of a Redis-coordinated cluster: the link, the interest-based room channels, RedisPubSub,
  * RedisMembership, the heartbeat and the clean-up of dead nodes, and recovery after an outage.
  *
- * Health: the node is healthy when both Redis connections are ready and Redis holds exactly this
- * node's memberships (a resync ran after the last reconnect). While unhealthy, joins answer
+ * Health: the node is healthy when both Redis connections are ready, Redis answers (the last
+ * script did not time out: a frozen Redis keeps its connections "ready"), and Redis holds exactly
+ * this node's memberships (a resync ran after the last reconnect or stall). The heartbeat is the
+ * liveness probe: it times out after cluster.commandTimeoutMs when Redis is silent (→ unhealthy at
+ * once), and its first answer afterwards starts the resync (→ healthy). While unhealthy, joins answer
  * 503002, leaves are decided by the mirror, relays inside this process keep flowing, and frames
  * for other nodes are dropped and counted. Every transition is logged (error going down, info
  * coming back) and status() reports it for /tests and the metrics.
@@ -15,7 +18,7 @@ import type { Connections } from '../connections/connections.js';
 import type { Logger } from '../observability/logger.js';
 import { Interest } from './interest.js';
 import { RedisNames } from './keys.js';
-import { RedisLink } from './redis-link.js';
+import { CommandTimeout, RedisLink } from './redis-link.js';
 import { RedisMembership } from './redis-membership.js';
 import { RedisPubSub, type RedisPubSubCounters } from './redis-pubsub.js';
 import type { Rooms } from '../rooms/rooms.js';
@@ -26,11 +29,17 @@ export interface ClusterStatus {
   /** Redis reachable and this node's memberships in it: what /tests reports (503 when false). */
   readonly healthy: boolean;
   readonly redis: { readonly cmd: string; readonly sub: string };
+  /** False from a script timing out (Redis frozen or black-holed) until Redis answers again. */
+  readonly answering: boolean;
   readonly lastError: string;
   /** Times the node went unhealthy, resyncs completed, members of dead nodes this node removed. */
   readonly outages: number;
   readonly resyncs: number;
   readonly reapedMembers: number;
+  /** Heartbeats answered (each followed by a look for dead nodes): tests wait for rounds with it. */
+  readonly heartbeats: number;
+  /** Scripts Redis did not answer within cluster.commandTimeoutMs (each a stall sign; a join among them answered 503002). */
+  readonly commandTimeouts: number;
   /** Room channels subscribed now (interest). */
   readonly roomChannels: number;
   readonly frames: Readonly<RedisPubSubCounters>;
@@ -60,6 +69,7 @@ export class RedisCluster {
   private outages = 0;
   private resyncs = 0;
   private reapedMembers = 0;
+  private heartbeats = 0;
   private becameHealthy: (() => void) | null = null;
 
   constructor(
@@ -71,7 +81,8 @@ export class RedisCluster {
     this.nodeId = c.nodeId || `${process.pid}-${randomUUID().slice(0, 8)}`;
     this.names = new RedisNames(c.keyPrefix);
     this.nodeChannel = this.names.nodeChannel(this.nodeId);
-    this.link = new RedisLink(c.redisUrl, this.nodeId, logger);
+    this.link = new RedisLink(c.redisUrl, this.nodeId, logger, c.commandTimeoutMs);
+    this.link.onStall = (script) => this.down(`redis did not answer ${script} within ${c.commandTimeoutMs} ms`);
     this.interest = new Interest(this.link.sub, this.names, (topic) => {
       const room = this.rooms?.ofTopic(topic);
       return room !== undefined && room.members.size > room.remoteMembers;
@@ -128,6 +139,7 @@ export class RedisCluster {
     await this.link.close();
   }
 
+  /** Cheap and synchronous (a field): Redis reachable, answering, and holding this node's memberships. */
   isHealthy(): boolean {
     return this.healthy;
   }
@@ -138,10 +150,13 @@ export class RedisCluster {
       nodeId: this.nodeId,
       healthy: this.healthy,
       redis: { cmd: this.link.cmd.status, sub: this.link.sub.status },
+      answering: this.link.isAnswering,
       lastError: this.link.lastError,
       outages: this.outages,
       resyncs: this.resyncs,
       reapedMembers: this.reapedMembers,
+      heartbeats: this.heartbeats,
+      commandTimeouts: this.link.timeouts,
       roomChannels: this.interest.size,
       frames: { ...this.pubsub.counters },
     };
@@ -164,8 +179,8 @@ export class RedisCluster {
     if (!this.healthy) return;
     this.healthy = false;
     this.outages++;
-    this.logger.error('cluster unhealthy: redis link lost; joins answer 503002, rooms inside this process keep relaying', {
-      nodeId: this.nodeId, reason, cmd: this.link.cmd.status, sub: this.link.sub.status,
+    this.logger.error('cluster unhealthy: redis lost or not answering; joins answer 503002, rooms inside this process keep relaying', {
+      nodeId: this.nodeId, reason, cmd: this.link.cmd.status, sub: this.link.sub.status, answering: this.link.isAnswering,
     });
   }
 
@@ -218,23 +233,29 @@ export class RedisCluster {
     }
   }
 
-  /** Heartbeat, then the clean-up of nodes whose heartbeat expired (any node may do it; the script runs once per dead node). */
+  /**
+   * Heartbeat, then the clean-up of nodes whose heartbeat expired (any node may do it; the script
+   * runs once per dead node). Sent while Redis is silent too: it is the probe that notices a stall
+   * (its timeout) and the end of one (its answer).
+   */
   private async beat(): Promise<void> {
-    if (!this.link.cmdReady || this.stopped || this.beating) return;
+    if (!this.link.cmdConnected || this.stopped || this.beating) return;
     this.beating = true;
-    const prefix = this.config.cluster.keyPrefix;
+    const { keyPrefix: prefix, heartbeatTtlMs: ttl, heartbeatIntervalMs: interval } = this.config.cluster;
     try {
-      const added = await this.link.run('jsongleHeartbeat', [prefix, this.nodeId, this.config.cluster.heartbeatTtlMs]);
+      const added = await this.link.run('jsongleHeartbeat', [prefix, this.nodeId, ttl, interval]);
       // Not registered while we thought we were: reaped while alive (a stall), or Redis lost its data.
       if (added === 1 && this.healthy) this.markDirty('node was not registered in redis');
       else if (this.dirty && !this.recovering) this.scheduleRecover();
-      const reaped = (await this.link.run('jsongleReap', [prefix])) as (string | number)[];
+      const reaped = (await this.link.run('jsongleReap', [prefix, ttl, interval])) as (string | number)[];
       for (let i = 0; i < reaped.length; i += 2) {
         this.reapedMembers += Number(reaped[i + 1]);
         this.logger.warn('removed the members of a dead node', { deadNode: reaped[i], members: Number(reaped[i + 1]), by: this.nodeId });
       }
+      this.heartbeats++;
     } catch (err) {
-      this.logger.error('heartbeat failed', { nodeId: this.nodeId, error: (err as Error).message });
+      // A timeout was reported (at most once per outage) by down(); anything else is logged here.
+      if (!(err instanceof CommandTimeout)) this.logger.error('heartbeat failed', { nodeId: this.nodeId, error: (err as Error).message });
     } finally {
       this.beating = false;
     }

@@ -9,7 +9,17 @@
  *   P r:<rid>:n      hash  nodeId → members that node holds in the room (who gets notices)
  *   P c:<connId>     hash  rid → kind (the MUC limit, and everything a connection leaves at once)
  *   P n:<node>:c     set   connection ids a node holds (what is removed when it dies)
- *   P nodes          set   registered nodes;  P alive:<node>  heartbeat key with a TTL
+ *   P nodes          set   registered nodes
+ *   P deadlines      hash  nodeId → heartbeat deadline, in heard time (below)
+ *   P clock          hash  t: Redis TIME (ms) of the last heartbeat or reap any node ran;
+ *                          v: heard time (ms), the clock deadlines are judged by
+ *
+ * Heard time is Redis-side time with the silences cut out: between two heartbeat/reap scripts it
+ * advances by the Redis TIME elapsed, but by at most one heartbeat interval. Live nodes run those
+ * scripts every interval, so a longer gap means no node got through to Redis (Redis frozen,
+ * stopped or unreachable for everyone): that time is nobody's fault and must not count toward
+ * anyone's death. A freeze of any length costs each node at most one interval of its TTL; a node
+ * that alone cannot reach Redis while the others can is judged in full time and reaped after TTL.
  *
  * A script that changes a room PUBLISHes a notice ('m' + JSON) to the node channel of every other
  * node holding the room, and the result of a join/leave/resync to the requesting node's own
@@ -71,7 +81,28 @@ local function removeNode(node)
   end
   redis.call('DEL', P .. 'n:' .. node .. ':c')
   redis.call('SREM', P .. 'nodes', node)
+  redis.call('HDEL', P .. 'deadlines', node)
   return count
+end
+-- Heard time now (see the data model), advancing the clock by the Redis time since the last call,
+-- capped at maxStep (the heartbeat interval): a silence longer than that is cut out.
+local function heard(maxStep)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local ck = P .. 'clock'
+  local last = tonumber(redis.call('HGET', ck, 't'))
+  local v = tonumber(redis.call('HGET', ck, 'v')) or 0
+  -- A clock set backwards (last > now) advances nothing.
+  if last and now > last then v = v + math.min(now - last, maxStep) end
+  redis.call('HSET', ck, 't', string.format('%d', now), 'v', string.format('%d', v))
+  return v
+end
+-- Heard time as last advanced, without advancing it (scripts that do not run every interval).
+local function heardNow()
+  return tonumber(redis.call('HGET', P .. 'clock', 'v')) or 0
+end
+local function setDeadline(node, v, ttl)
+  redis.call('HSET', P .. 'deadlines', node, string.format('%d', v + ttl))
 end
 `;
 
@@ -127,18 +158,22 @@ redis.call('SREM', P .. 'n:' .. node .. ':c', conn)
 return count
 `;
 
-/** ARGV: P, nodeId, ttlMs → 1 when the node was not registered (first beat, reaped, or Redis lost its data). */
+/** ARGV: P, nodeId, ttlMs, intervalMs → 1 when the node was not registered (first beat, reaped, or Redis lost its data). */
 const HEARTBEAT = `
-redis.call('SET', P .. 'alive:' .. ARGV[2], '1', 'PX', tonumber(ARGV[3]))
+setDeadline(ARGV[2], heard(tonumber(ARGV[4])), tonumber(ARGV[3]))
 return redis.call('SADD', P .. 'nodes', ARGV[2])
 `;
 
-/** Removes the members of every registered node whose heartbeat expired. Once: the node leaves
- * the registry in the same script. ARGV: P → {node, members removed, …}. */
+/** Removes the members of every registered node whose deadline passed (in heard time). Once: the
+ * node leaves the registry in the same script. ARGV: P, ttlMs, intervalMs → {node, members removed, …}. */
 const REAP = `
+local v = heard(tonumber(ARGV[3]))
 local out = {}
 for _, n in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
-  if redis.call('EXISTS', P .. 'alive:' .. n) == 0 then
+  local d = tonumber(redis.call('HGET', P .. 'deadlines', n))
+  -- Registered without a deadline (written by an older version): it gets a TTL to beat, not death.
+  if not d then setDeadline(n, v, tonumber(ARGV[2]))
+  elseif d < v then
     local count = removeNode(n)
     table.insert(out, n)
     table.insert(out, count)
@@ -150,7 +185,8 @@ return out
 /** A node stops: whatever it still holds is removed and announced. ARGV: P, nodeId → members removed. */
 const STOP = `
 local count = removeNode(ARGV[2])
-redis.call('DEL', P .. 'alive:' .. ARGV[2])
+-- The last node out takes the clock with it: a cluster started later begins a fresh one.
+if redis.call('SCARD', P .. 'nodes') == 0 then redis.call('DEL', P .. 'clock', P .. 'deadlines') end
 return count
 `;
 
@@ -162,7 +198,7 @@ return count
  */
 const RESYNC = `
 local node, req = ARGV[2], ARGV[4]
-redis.call('SET', P .. 'alive:' .. node, '1', 'PX', tonumber(ARGV[3]))
+setDeadline(node, heardNow(), tonumber(ARGV[3]))
 redis.call('SADD', P .. 'nodes', node)
 local entries = cjson.decode(ARGV[5])
 local want = {}

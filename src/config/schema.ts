@@ -177,6 +177,10 @@ export const configSchema = {
       doc: 'Lifetime of the heartbeat key: a node silent this long is dead, and the others remove its members (within this + heartbeatIntervalMs).',
       format: 'positiveInt', default: 5000, env: 'cluster_heartbeatTtlMs',
     },
+    commandTimeoutMs: {
+      doc: 'How long a membership script or subscription may wait for Redis: past it a join answers 503002 and the node reports itself unhealthy until Redis answers again (a frozen Redis keeps its connections open).',
+      format: 'positiveInt', default: 2000, env: 'cluster_commandTimeoutMs',
+    },
     workers: {
       doc: 'Server processes on this host sharing wsPort (node:cluster; needs engine redis when > 1). Also --workers N.',
       format: 'positiveInt', default: 1, env: 'cluster_workers', arg: 'workers',

@@ -51,6 +51,7 @@ export interface ClusterConfig {
   readonly keyPrefix: string;
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTtlMs: number;
+  readonly commandTimeoutMs: number;
   readonly workers: number;
 }
 

@@ -4,9 +4,9 @@
  */
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { closeAllClients, helloClient } from '../helpers/client.js';
-import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS, startNodeProcess, type NodeProcess } from './nodes.js';
-import { TestRedis } from './redis-server.js';
+import { helloClient } from '../helpers/client.js';
+import { useNodeProcesses } from './helpers.js';
+import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS } from './nodes.js';
 import { waitUntil } from './wait.js';
 
 /** The bound the design gives: the key expires ≤ TTL after the last beat, and a survivor looks every interval. */
@@ -14,37 +14,21 @@ const CLEANUP_BOUND_MS = HEARTBEAT_TTL_MS + HEARTBEAT_INTERVAL_MS;
 
 describe('a node killed with SIGKILL', function () {
   this.timeout(30_000);
-  let redis: TestRedis;
-  let nodes: NodeProcess[] = [];
-
-  before(async () => {
-    redis = await TestRedis.start();
-  });
-  beforeEach(async () => {
-    nodes = await Promise.all(['a', 'b', 'c'].map((id) => startNodeProcess(redis.url, `crash-${id}-${randomUUID().slice(0, 6)}`)));
-  });
-  afterEach(async () => {
-    await closeAllClients();
-    // A killed node has exited already (signalCode set, exitCode null): nothing to stop.
-    await Promise.all(nodes.filter((n) => n.proc.signalCode === null).map((n) => n.stop()));
-  });
-  after(async () => {
-    await redis?.stop();
-  });
+  const cluster = useNodeProcesses(['crash-a', 'crash-b', 'crash-c'], { each: true });
 
   it('is announced as `left` to members on each surviving node, once, within the heartbeat TTL', async () => {
     const rid = `crash-${randomUUID()}`;
-    const alice = await helloClient(nodes[0].url, 'alice');
-    const bob = await helloClient(nodes[1].url, 'bob');
-    const carol = await helloClient(nodes[2].url, 'carol');
-    const dave = await helloClient(nodes[1].url, 'dave');
+    const alice = await helloClient(cluster.nodes[0].url, 'alice');
+    const bob = await helloClient(cluster.nodes[1].url, 'bob');
+    const carol = await helloClient(cluster.nodes[2].url, 'carol');
+    const dave = await helloClient(cluster.nodes[1].url, 'dave');
     for (const c of [alice, bob, carol, dave]) await c.join(rid, 'muc');
     await alice.expectMessage({ jsongle: { event: 'joined', description: { member: { uid: 'dave' } } } });
     await carol.expectMessage({ jsongle: { event: 'joined', description: { member: { uid: 'dave' } } } });
     for (const c of [alice, carol]) c.queue.length = 0;
 
     const killedAt = Date.now();
-    nodes[1].proc.kill('SIGKILL');
+    cluster.nodes[1].proc.kill('SIGKILL');
     const lefts = await Promise.all([alice, carol].map(async (c) => {
       const got = await Promise.all(['bob', 'dave'].map((uid) => c.expectMessage({ jsongle: { event: 'left', description: { member: { uid } } } }, CLEANUP_BOUND_MS + 2000)));
       return { client: c.uid, afterMs: Date.now() - killedAt, got: got.length };
@@ -55,37 +39,37 @@ describe('a node killed with SIGKILL', function () {
     expect(slowest).to.be.at.most(CLEANUP_BOUND_MS + 1000);
     // Once: a second survivor running the clean-up finds nothing left to remove.
     await Promise.all([alice, carol].map((c) => c.expectNoMessage(2 * HEARTBEAT_INTERVAL_MS, { jsongle: { event: 'left' } })));
-    expect(await redis.cli().hlen(`jsongle:r:${rid}:m`)).to.equal(2);
-    expect(await redis.cli().sismember('jsongle:nodes', nodes[1].nodeId)).to.equal(0);
-    expect(await redis.cli().exists(`jsongle:n:${nodes[1].nodeId}:c`)).to.equal(0);
+    expect(await cluster.redis.cli().hlen(`jsongle:r:${rid}:m`)).to.equal(2);
+    expect(await cluster.redis.cli().sismember('jsongle:nodes', cluster.nodes[1].nodeId)).to.equal(0);
+    expect(await cluster.redis.cli().exists(`jsongle:n:${cluster.nodes[1].nodeId}:c`)).to.equal(0);
   });
 
   it('frees the seats its members held: a P2P room can be joined again', async () => {
     const rid = `crash-${randomUUID()}`;
-    const alice = await helloClient(nodes[0].url, 'alice');
-    const bob = await helloClient(nodes[1].url, 'bob');
+    const alice = await helloClient(cluster.nodes[0].url, 'alice');
+    const bob = await helloClient(cluster.nodes[1].url, 'bob');
     await alice.join(rid);
     await bob.join(rid);
-    nodes[1].proc.kill('SIGKILL');
+    cluster.nodes[1].proc.kill('SIGKILL');
     await alice.expectMessage({ jsongle: { event: 'left' } }, CLEANUP_BOUND_MS + 2000);
-    const erin = await helloClient(nodes[2].url, 'erin');
+    const erin = await helloClient(cluster.nodes[2].url, 'erin');
     expect((await erin.join(rid)).jsongle.description.members).to.deep.equal([{ uid: 'alice' }]);
     const sent = erin.relay(rid, 'session-text', { namespace: 'x', description: { text: 'hi' } });
     expect((await alice.expectMessage({ jsongle: { action: 'session-text' } })).id).to.equal(sent.id);
-    await waitUntil(async () => (await redis.cli().hlen(`jsongle:r:${rid}:m`)) === 2, 'two members in redis');
+    await waitUntil(async () => (await cluster.redis.cli().hlen(`jsongle:r:${rid}:m`)) === 2, 'two members in redis');
   });
   it('comes back from a stall longer than the TTL: announced left, then joined again, and relaying', async () => {
     const rid = `stall-${randomUUID()}`;
-    const alice = await helloClient(nodes[0].url, 'alice');
-    const bob = await helloClient(nodes[1].url, 'bob');
+    const alice = await helloClient(cluster.nodes[0].url, 'alice');
+    const bob = await helloClient(cluster.nodes[1].url, 'bob');
     await alice.join(rid);
     await bob.join(rid);
     await alice.expectMessage({ jsongle: { event: 'joined' } });
-    nodes[1].proc.kill('SIGSTOP');
+    cluster.nodes[1].proc.kill('SIGSTOP');
     try {
       await alice.expectMessage({ jsongle: { event: 'left', description: { member: { uid: 'bob' } } } }, CLEANUP_BOUND_MS + 2000);
     } finally {
-      nodes[1].proc.kill('SIGCONT');
+      cluster.nodes[1].proc.kill('SIGCONT');
     }
     // Its next heartbeat finds it unregistered: it writes its memberships back, and alice hears of it.
     await alice.expectMessage({ jsongle: { event: 'joined', description: { member: { uid: 'bob' } } } }, 5000);

@@ -5,9 +5,8 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../src/protocol/codes.js';
-import { closeAllClients, helloClient, type TestClient } from '../helpers/client.js';
-import { startNodeProcess, type NodeProcess } from './nodes.js';
-import { TestRedis } from './redis-server.js';
+import { helloClient, type TestClient } from '../helpers/client.js';
+import { useNodeProcesses } from './helpers.js';
 import { waitUntil } from './wait.js';
 
 const rid = () => `x-${randomUUID()}`;
@@ -15,21 +14,9 @@ const text = (n: number) => ({ namespace: 'chat', description: { text: `m${n}` }
 
 describe('rooms across nodes (three server processes on one Redis)', function () {
   this.timeout(30_000);
-  let redis: TestRedis;
-  let nodes: NodeProcess[] = [];
+  const cluster = useNodeProcesses(['node-a', 'node-b', 'node-c']);
 
-  before(async () => {
-    redis = await TestRedis.start();
-    nodes = await Promise.all(['a', 'b', 'c'].map((id) => startNodeProcess(redis.url, `node-${id}`)));
-  });
-  afterEach(closeAllClients);
-  after(async () => {
-    await closeAllClients();
-    await Promise.all(nodes.map((n) => n.stop()));
-    await redis?.stop();
-  });
-
-  const client = (node: number, uid: string): Promise<TestClient> => helloClient(nodes[node].url, uid);
+  const client = (node: number, uid: string): Promise<TestClient> => helloClient(cluster.nodes[node].url, uid);
 
   it('gives the joiner the members held by another node and tells them it joined', async () => {
     const room = rid();
@@ -158,7 +145,7 @@ describe('rooms across nodes (three server processes on one Redis)', function ()
   it('subscribes a node to a room channel only while it has members in the room', async () => {
     const room = rid();
     const channel = `jsongle:t:room/${room}`;
-    const numsub = async () => Number(((await redis.cli().pubsub('NUMSUB', channel)) as [string, number])[1]);
+    const numsub = async () => Number(((await cluster.redis.cli().pubsub('NUMSUB', channel)) as [string, number])[1]);
     const alice = await client(0, 'alice');
     const bob = await client(1, 'bob');
     await alice.join(room);
@@ -179,6 +166,6 @@ describe('rooms across nodes (three server processes on one Redis)', function ()
     await b.join(room, 'muc');
     await a.close();
     await b.close();
-    await waitUntil(async () => (await redis.cli().keys('jsongle:[rc]:*')).length === 0, 'no room or connection keys');
+    await waitUntil(async () => (await cluster.redis.cli().keys('jsongle:[rc]:*')).length === 0, 'no room or connection keys');
   });
 });

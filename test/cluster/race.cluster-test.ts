@@ -5,9 +5,8 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../src/protocol/codes.js';
-import { closeAllClients, helloClient, type Msg, type TestClient } from '../helpers/client.js';
-import { startNodeProcess, type NodeProcess } from './nodes.js';
-import { TestRedis } from './redis-server.js';
+import { helloClient, type Msg, type TestClient } from '../helpers/client.js';
+import { useNodeProcesses } from './helpers.js';
 
 /** Every client sends its join at once; the answers, in client order. */
 async function race(clients: TestClient[], query: 'session-join' | 'muc-join', rid: string): Promise<Msg[]> {
@@ -28,22 +27,10 @@ function tally(answers: Msg[]): { winners: number; full: number; other: string[]
 
 describe('joins racing across nodes', function () {
   this.timeout(30_000);
-  let redis: TestRedis;
-  let nodes: NodeProcess[] = [];
-
-  before(async () => {
-    redis = await TestRedis.start();
-    nodes = await Promise.all(['a', 'b', 'c'].map((id) => startNodeProcess(redis.url, `race-${id}`)));
-  });
-  afterEach(closeAllClients);
-  after(async () => {
-    await closeAllClients();
-    await Promise.all(nodes.map((n) => n.stop()));
-    await redis?.stop();
-  });
+  const cluster = useNodeProcesses(['race-a', 'race-b', 'race-c']);
 
   const spread = (count: number): Promise<TestClient[]> =>
-    Promise.all(Array.from({ length: count }, (_, i) => helloClient(nodes[i % nodes.length].url, `u${i}`)));
+    Promise.all(Array.from({ length: count }, (_, i) => helloClient(cluster.nodes[i % cluster.nodes.length].url, `u${i}`)));
 
   it('gives a two-seat P2P room to exactly two of ten clients on three nodes; the eight others get 403001', async () => {
     const clients = await spread(10);
@@ -51,7 +38,7 @@ describe('joins racing across nodes', function () {
       const rid = `race-${randomUUID()}`;
       const result = tally(await race(clients, 'session-join', rid));
       expect(result, `round ${round}`).to.deep.equal({ winners: 2, full: 8, other: [] });
-      expect(await redis.cli().hlen(`jsongle:r:${rid}:m`)).to.equal(2);
+      expect(await cluster.redis.cli().hlen(`jsongle:r:${rid}:m`)).to.equal(2);
     }
   });
 

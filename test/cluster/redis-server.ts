@@ -21,6 +21,7 @@ export async function freePort(): Promise<number> {
 export class TestRedis {
   private proc: ChildProcess | null = null;
   private client: Redis | null = null;
+  private paused = false;
 
   private constructor(readonly port: number) {}
 
@@ -68,6 +69,26 @@ export class TestRedis {
     });
   }
 
+  /**
+   * Freezes redis-server (SIGSTOP): its sockets stay open and connected, nothing is answered —
+   * a stuck host or a long GC-like stall, which clients cannot tell from a slow Redis.
+   */
+  pause(): void {
+    this.signal('SIGSTOP');
+    this.paused = true;
+  }
+
+  /** Wakes it (SIGCONT): it answers everything sent meanwhile, in order. */
+  resume(): void {
+    this.signal('SIGCONT');
+    this.paused = false;
+  }
+
+  private signal(sig: NodeJS.Signals): void {
+    if (!this.proc || this.proc.exitCode !== null) throw new Error(`redis-server not running: cannot send ${sig}`);
+    this.proc.kill(sig);
+  }
+
   /** A client of our own, for looking at what the nodes wrote. */
   cli(): Redis {
     this.client ??= new Redis(this.url, { maxRetriesPerRequest: 1, lazyConnect: false });
@@ -75,6 +96,8 @@ export class TestRedis {
   }
 
   async stop(): Promise<void> {
+    // A test that failed mid-freeze: our client's QUIT would wait for ever on a stopped Redis.
+    if (this.paused) this.resume();
     if (this.client) {
       await this.client.quit().catch(() => this.client?.disconnect());
       this.client = null;

@@ -6,9 +6,10 @@ import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { closeAllClients, helloClient, type TestClient } from '../helpers/client.js';
+import { helloClient, type TestClient } from '../helpers/client.js';
+import { useRedis } from './helpers.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS } from './nodes.js';
-import { freePort, TestRedis } from './redis-server.js';
+import { freePort } from './redis-server.js';
 import { waitUntil } from './wait.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
@@ -41,14 +42,10 @@ async function usersCount(restPort: number): Promise<number> {
 
 describe('--workers N on one host', function () {
   this.timeout(30_000);
-  let redis: TestRedis;
+  const fx = useRedis();
   let launched: Launched | null = null;
 
-  before(async () => {
-    redis = await TestRedis.start();
-  });
   afterEach(async () => {
-    await closeAllClients();
     const proc = launched?.proc;
     if (proc && proc.exitCode === null && proc.signalCode === null) {
       await new Promise<void>((resolve) => {
@@ -58,15 +55,12 @@ describe('--workers N on one host', function () {
     }
     launched = null;
   });
-  after(async () => {
-    await redis?.stop();
-  });
 
   it('spreads connections over both workers on one port, relays between them, and exits 0 on SIGTERM', async () => {
     const wsPort = await freePort();
     launched = await launch(2, {
       wsPort: String(wsPort), restPort: '0',
-      cluster_engine: 'redis', cluster_redisUrl: redis.url,
+      cluster_engine: 'redis', cluster_redisUrl: fx.redis.url,
       cluster_heartbeatIntervalMs: String(HEARTBEAT_INTERVAL_MS), cluster_heartbeatTtlMs: String(HEARTBEAT_TTL_MS),
     });
     expect(launched.restPorts).to.have.length(2);
@@ -85,7 +79,7 @@ describe('--workers N on one host', function () {
       const sent = a.relay(rid, 'session-text', { namespace: 'x', description: { text: 'hi' } });
       expect((await b.expectMessage({ jsongle: { action: 'session-text' } })).id).to.equal(sent.id);
     }
-    expect(await redis.cli().scard('jsongle:nodes')).to.equal(2);
+    expect(await fx.redis.cli().scard('jsongle:nodes')).to.equal(2);
 
     const proc = launched.proc;
     const code = await new Promise<number | null>((resolve) => {
@@ -95,8 +89,8 @@ describe('--workers N on one host', function () {
     expect(code, launched.output().slice(-2000)).to.equal(0);
     await Promise.all(pairs.flat().map((c) => c.expectClose(5000)));
     // Both workers left the cluster cleanly: nothing of theirs remains in Redis.
-    expect(await redis.cli().scard('jsongle:nodes')).to.equal(0);
-    expect(await redis.cli().keys('jsongle:[rcn]:*')).to.deep.equal([]);
+    expect(await fx.redis.cli().scard('jsongle:nodes')).to.equal(0);
+    expect(await fx.redis.cli().keys('jsongle:[rcn]:*')).to.deep.equal([]);
   });
 
   it('refuses to start several workers without the Redis engine', async () => {
