@@ -70,6 +70,8 @@ export class Room implements RoomView {
   relayToMultiRoom(senderId: string, senderUid: string, msg: RelayEnvelope): void {
     stamp(msg);
     msg.from = this.rid + '/' + senderUid;
+    // Two devices of one user share `<rid>/<uid>`: the sender's connection id tells them apart.
+    msg.sender = senderId;
     const text = JSON.stringify(msg);
     this.services.io.publishFrom(senderId, this.topic, text, this.remoteMembers > 0);
     this.count(msg, text, this.members.size - 1);

@@ -204,6 +204,18 @@ describe('Relay: MUC rooms', () => {
     await a.expectNoMessage(100, { id: sent.id });
   });
 
+  it('tells two devices of one user apart: each MUC copy carries the sender\'s connection id', async () => {
+    const r = rid('muc');
+    const [phone, laptop, bob] = await mucGroup(srv().url(), r, ['alice', 'alice', 'bob']);
+    const fromPhone = phone.relay(r, 'session-text', { namespace: 'message', description: { content: 'from the phone' } });
+    const fromLaptop = laptop.relay(r, 'session-text', { namespace: 'message', description: { content: 'from the laptop' } });
+    const first = await bob.expectMessage({ id: fromPhone.id });
+    const second = await bob.expectMessage({ id: fromLaptop.id });
+    expect([first.from, second.from]).to.deep.equal([`${r}/alice`, `${r}/alice`]);
+    expect(first.sender).to.equal(phone.connectionId);
+    expect(second.sender).to.equal(laptop.connectionId);
+  });
+
   it('answers session-propose with trying even in a MUC with nobody else in it', async () => {
     const r = rid('muc');
     const a = await helloClient(srv().url(), 'alice');
