@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { helloClient } from '../helpers/client.js';
 import { useNodeProcesses } from './helpers.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS } from './nodes.js';
-import { waitUntil } from './wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** The bound the design gives: the key expires ≤ TTL after the last beat, and a survivor looks every interval. */
 const CLEANUP_BOUND_MS = HEARTBEAT_TTL_MS + HEARTBEAT_INTERVAL_MS;
@@ -38,7 +38,7 @@ describe('a node killed with SIGKILL', function () {
     // The design bound, with a second of slack for a busy machine (this is a bound on the protocol, not a speed figure).
     expect(slowest).to.be.at.most(CLEANUP_BOUND_MS + 1000);
     // Once: a second survivor running the clean-up finds nothing left to remove.
-    await Promise.all([alice, carol].map((c) => c.expectNoMessage(2 * HEARTBEAT_INTERVAL_MS, { jsongle: { event: 'left' } })));
+    await Promise.all([alice, carol].map((c) => c.expectNoMessageWithin(2 * HEARTBEAT_INTERVAL_MS, { jsongle: { event: 'left' } })));
     expect(await cluster.redis.cli().hlen(`jsongle:r:${rid}:m`)).to.equal(2);
     expect(await cluster.redis.cli().sismember('jsongle:nodes', cluster.nodes[1].nodeId)).to.equal(0);
     expect(await cluster.redis.cli().exists(`jsongle:n:${cluster.nodes[1].nodeId}:c`)).to.equal(0);
@@ -56,7 +56,7 @@ describe('a node killed with SIGKILL', function () {
     expect((await erin.join(rid)).jsongle.description.members).to.deep.equal([{ uid: 'alice' }]);
     const sent = erin.relay(rid, 'session-text', { namespace: 'x', description: { text: 'hi' } });
     expect((await alice.expectMessage({ jsongle: { action: 'session-text' } })).id).to.equal(sent.id);
-    await waitUntil(async () => (await cluster.redis.cli().hlen(`jsongle:r:${rid}:m`)) === 2, 'two members in redis');
+    await waitFor(async () => (await cluster.redis.cli().hlen(`jsongle:r:${rid}:m`)) === 2, 'two members in redis');
   });
   it('comes back from a stall longer than the TTL: announced left, then joined again, and relaying', async () => {
     const rid = `stall-${randomUUID()}`;

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../src/protocol/codes.js';
 import { helloClient, type TestClient } from '../helpers/client.js';
 import { useNodeProcesses } from './helpers.js';
-import { waitUntil } from './wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 const rid = () => `x-${randomUUID()}`;
 const text = (n: number) => ({ namespace: 'chat', description: { text: `m${n}` } });
@@ -57,7 +57,7 @@ describe('rooms across nodes (three server processes on one Redis)', function ()
     const left = await alice.next();
     expect(left.jsongle).to.include({ action: 'session-event', event: 'left' });
     expect(left.jsongle.description).to.deep.equal({ member: { uid: 'bob' }, rid: room });
-    await alice.expectNoMessage(100);
+    await alice.expectNoMessageWithin(100);
   });
 
   it('announces a member that disconnects from another node as left', async () => {
@@ -95,8 +95,8 @@ describe('rooms across nodes (three server processes on one Redis)', function ()
       const got = await m.expectMessage({ jsongle: { action: 'session-text' } });
       expect(got).to.include({ id: sent.id, from: `${room}/m0`, to: room });
     }
-    await Promise.all(members.map((m) => m.expectNoMessage(150, { jsongle: { action: 'session-text' } })));
-    await members[0].expectNoMessage(0, { jsongle: { action: 'session-text' } });
+    await Promise.all(members.map((m) => m.expectNoMessageWithin(150, { jsongle: { action: 'session-text' } })));
+    await members[0].expectNoMessageWithin(0, { jsongle: { action: 'session-text' } });
   });
 
   it('keeps one sender\'s order at receivers on two other nodes', async () => {
@@ -153,9 +153,9 @@ describe('rooms across nodes (three server processes on one Redis)', function ()
     await bob.join(room);
     expect(await numsub()).to.equal(2);
     await bob.leave(room);
-    await waitUntil(async () => (await numsub()) === 1, 'node b unsubscribing');
+    await waitFor(async () => (await numsub()) === 1, 'node b unsubscribing');
     await alice.close();
-    await waitUntil(async () => (await numsub()) === 0, 'node a unsubscribing');
+    await waitFor(async () => (await numsub()) === 0, 'node a unsubscribing');
   });
 
   it('leaves no membership in Redis once every client has gone', async () => {
@@ -166,6 +166,6 @@ describe('rooms across nodes (three server processes on one Redis)', function ()
     await b.join(room, 'muc');
     await a.close();
     await b.close();
-    await waitUntil(async () => (await cluster.redis.cli().keys('jsongle:[rc]:*')).length === 0, 'no room or connection keys');
+    await waitFor(async () => (await cluster.redis.cli().keys('jsongle:[rc]:*')).length === 0, 'no room or connection keys');
   });
 });

@@ -12,7 +12,7 @@ import { ErrorCode } from '../../src/protocol/codes.js';
 import { helloClient, type Msg, type TestClient } from '../helpers/client.js';
 import { healthGauge, useInProcessNodes } from './helpers.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS } from './nodes.js';
-import { waitUntil } from './wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 const COMMAND_TIMEOUT_MS = 1000;
 /** Well past the TTL: every heartbeat key of the old design had expired when Redis woke. */
@@ -61,10 +61,10 @@ describe('Redis frozen longer than the heartbeat TTL', function () {
       expect(refused.jsongle.description.errorCode).to.equal(ErrorCode.MembershipUnavailable);
       expect(joinMs).to.be.at.most(COMMAND_TIMEOUT_MS + 1500);
 
-      await waitUntil(() => bothHealthy(false), 'both nodes unhealthy', COMMAND_TIMEOUT_MS + HEARTBEAT_INTERVAL_MS + 2000);
+      await waitFor(() => bothHealthy(false), 'both nodes unhealthy', COMMAND_TIMEOUT_MS + HEARTBEAT_INTERVAL_MS + 2000);
       unhealthyMs = Date.now() - pausedAt;
       // The monitoring port says so, all along the freeze.
-      await waitUntil(async () => {
+      await waitFor(async () => {
         const gauges = await Promise.all([healthGauge(a), healthGauge(b)]);
         expect(gauges, 'jsongle_cluster_healthy during the freeze').to.deep.equal([0, 0]);
         gaugeSamples++;
@@ -77,7 +77,7 @@ describe('Redis frozen longer than the heartbeat TTL', function () {
       cluster.redis.resume();
     }
     const resumedAt = Date.now();
-    await waitUntil(() => bothHealthy(true), 'both nodes healthy again', 10_000);
+    await waitFor(() => bothHealthy(true), 'both nodes healthy again', 10_000);
     const recoveredMs = Date.now() - resumedAt;
     expect(await healthGauge(a)).to.equal(1);
     expect(await healthGauge(b)).to.equal(1);
@@ -85,7 +85,7 @@ describe('Redis frozen longer than the heartbeat TTL', function () {
 
     // Every node has looked for dead nodes twice since: a false death would have been found by now.
     const beats = [status(0).heartbeats, status(1).heartbeats];
-    await waitUntil(() => status(0).heartbeats >= beats[0] + 2 && status(1).heartbeats >= beats[1] + 2, 'two more heartbeat rounds', 5000);
+    await waitFor(() => status(0).heartbeats >= beats[0] + 2 && status(1).heartbeats >= beats[1] + 2, 'two more heartbeat rounds', 5000);
     await relayed(alice, bob, muc, 'after the freeze');
     await relayed(bob, alice, muc, 'and back');
     await relayed(carol, dave, call, 'still in the call');

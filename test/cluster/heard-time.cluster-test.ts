@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { SCRIPTS, type ScriptName } from '../../src/cluster/scripts.js';
 import { useRedis } from './helpers.js';
-import { waitUntil } from './wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TTL_MS = 1500;
 const INTERVAL_MS = 250;
@@ -36,7 +36,7 @@ describe('heartbeats judged in heard time (the scripts alone)', function () {
     const pausedAt = Date.now();
     fx.redis.pause();
     try {
-      await waitUntil(() => Date.now() - pausedAt > 2 * TTL_MS, 'a freeze of twice the TTL', 3 * TTL_MS);
+      await waitFor(() => Date.now() - pausedAt > 2 * TTL_MS, 'a freeze of twice the TTL', 3 * TTL_MS);
     } finally {
       fx.redis.resume();
     }

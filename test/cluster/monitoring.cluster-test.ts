@@ -25,7 +25,7 @@ describe('cluster monitoring and P2P rooms of three across nodes', function () {
     for (const c of [alice, bob, carol]) await c.join(rid);
     const sent = alice.relay(rid, 'session-text', { namespace: 'x', description: { text: 'all' } });
     for (const c of [bob, carol]) expect(await c.expectMessage({ jsongle: { action: 'session-text' } })).to.include({ id: sent.id, to: c.connectionId });
-    await bob.expectNoMessage(100, { jsongle: { action: 'session-text' } });
+    await bob.expectNoMessageWithin(100, { jsongle: { action: 'session-text' } });
   });
 
   it('exposes health, room channels and Redis frame counts as metrics, and passes the /tests check while healthy', async () => {

@@ -10,7 +10,7 @@ import { ErrorCode } from '../../src/protocol/codes.js';
 import { helloClient } from '../helpers/client.js';
 import { useInProcessNodes, useRedis } from './helpers.js';
 import { startInProcessNode } from './nodes.js';
-import { waitUntil } from './wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 const text = (t: string) => ({ namespace: 'x', description: { text: t } });
 
@@ -37,7 +37,7 @@ describe('a Redis outage and restart', function () {
     expect(a().server.cluster()?.healthy).to.equal(true);
 
     await redis().kill();
-    await waitUntil(() => a().server.cluster()?.healthy === false && b().server.cluster()?.healthy === false, 'both nodes unhealthy');
+    await waitFor(() => a().server.cluster()?.healthy === false && b().server.cluster()?.healthy === false, 'both nodes unhealthy');
     expect(a().logger.lines.some((l) => l.level === 'error' && /redis/.test(l.message))).to.equal(true);
 
     // A room whose members are all on one node needs no Redis to relay.
@@ -48,7 +48,7 @@ describe('a Redis outage and restart', function () {
     expect(refused.jsongle.description.errorCode).to.equal(ErrorCode.MembershipUnavailable);
 
     await redis().launch();
-    await waitUntil(() => a().server.cluster()?.healthy === true && b().server.cluster()?.healthy === true, 'both nodes healthy again', 10_000);
+    await waitFor(() => a().server.cluster()?.healthy === true && b().server.cluster()?.healthy === true, 'both nodes healthy again', 10_000);
     expect(a().server.cluster()?.outages).to.equal(1);
 
     // The memberships are back in Redis, and the room channels are subscribed again.
@@ -73,13 +73,13 @@ describe('a Redis outage and restart', function () {
     await alice.expectMessage({ jsongle: { event: 'joined' } });
 
     await redis().kill();
-    await waitUntil(() => b().server.cluster()?.healthy === false, 'node b unhealthy');
+    await waitFor(() => b().server.cluster()?.healthy === false, 'node b unhealthy');
     // A leave never fails: the mirror decides it while Redis is away.
     await bob.leave(rid, 'muc-leave');
     await redis().launch();
-    await waitUntil(() => a().server.cluster()?.healthy === true && b().server.cluster()?.healthy === true, 'both nodes healthy again', 10_000);
+    await waitFor(() => a().server.cluster()?.healthy === true && b().server.cluster()?.healthy === true, 'both nodes healthy again', 10_000);
     await alice.expectMessage({ jsongle: { event: 'left', description: { member: { uid: 'bob' } } } }, 3000);
-    await waitUntil(async () => (await redis().cli().hlen(`jsongle:r:${rid}:m`)) === 1, 'one member left in redis');
+    await waitFor(async () => (await redis().cli().hlen(`jsongle:r:${rid}:m`)) === 1, 'one member left in redis');
   });
 
   it('never publishes a relay of a room whose members are all on one node to Redis', async () => {
@@ -110,7 +110,7 @@ describe('a node started while Redis is unreachable', function () {
       const refused = await alice.request('session-join', { rid: `late-${randomUUID()}` });
       expect(refused.jsongle.description.errorCode).to.equal(ErrorCode.MembershipUnavailable);
       await redis.launch();
-      await waitUntil(() => node.server.cluster()?.healthy === true, 'node healthy', 10_000);
+      await waitFor(() => node.server.cluster()?.healthy === true, 'node healthy', 10_000);
       await alice.join(`late-${randomUUID()}`);
     } finally {
       await node.server.stop();

@@ -11,7 +11,7 @@ import { ErrorCode } from '../../src/protocol/codes.js';
 import { helloClient } from '../helpers/client.js';
 import { useInProcessNodes } from './helpers.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS } from './nodes.js';
-import { waitUntil } from './wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 const text = (t: string) => ({ namespace: 'x', description: { text: t } });
 
@@ -32,7 +32,7 @@ describe('one node\'s link to Redis cut while Redis runs', function () {
     const cutAt = Date.now();
     proxy.cut();
     try {
-      await waitUntil(() => a.server.cluster()?.healthy === false, 'node a unhealthy', 3000);
+      await waitFor(() => a.server.cluster()?.healthy === false, 'node a unhealthy', 3000);
       expect(b.server.cluster()?.healthy).to.equal(true);
       const refused = await alice.request('muc-join', { rid: `cut-new-${randomUUID()}` });
       expect(refused.jsongle.description.errorCode).to.equal(ErrorCode.MembershipUnavailable);
@@ -43,7 +43,7 @@ describe('one node\'s link to Redis cut while Redis runs', function () {
     } finally {
       proxy.restore();
     }
-    await waitUntil(() => a.server.cluster()?.healthy === true, 'node a healthy again', 10_000);
+    await waitFor(() => a.server.cluster()?.healthy === true, 'node a healthy again', 10_000);
     await bob.expectMessage({ jsongle: { event: 'joined', description: { member: { uid: 'alice' } } } }, 5000);
     expect(await cluster.redis.cli().hlen(`jsongle:r:${rid}:m`)).to.equal(2);
     const sent = alice.relay(rid, 'session-text', text('back'));

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../src/protocol/codes.js';
 import { helloClient } from '../helpers/client.js';
 import { useInProcessNodes } from './helpers.js';
-import { waitUntil } from './wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 const text = (t: string) => ({ namespace: 'chat', description: { text: t } });
 
@@ -38,7 +38,7 @@ describe('a relay that cannot reach the other nodes', function () {
     const before = a.server.stats.errorsByCode[ErrorCode.MembershipUnavailable] ?? 0;
     cluster.proxies[0]!.cut();
     try {
-      await waitUntil(() => a.server.cluster()?.healthy === false, 'node a unhealthy', 5000);
+      await waitFor(() => a.server.cluster()?.healthy === false, 'node a unhealthy', 5000);
 
       const toShared = alice.relay(shared, 'session-text', text('lost?'));
       const refused = await alice.expectMessage({ jsongle: { action: 'session-error' } });
@@ -53,10 +53,10 @@ describe('a relay that cannot reach the other nodes', function () {
       const ack = await alice.expectMessage({ jsongle: { action: 'session-event', event: 'ack' } });
       expect(ack.jsongle.description.mid).to.equal(toLocal.id, 'the only ack is for the relay that went out');
       expect(alice.queue.filter((m) => m.jsongle.description?.mid === toShared.id)).to.deep.equal([]);
-      await bob.expectNoMessage(100, { jsongle: { action: 'session-text' } });
+      await bob.expectNoMessageWithin(100, { jsongle: { action: 'session-text' } });
     } finally {
       cluster.proxies[0]!.restore();
     }
-    await waitUntil(() => a.server.cluster()?.healthy === true, 'node a healthy again', 10_000);
+    await waitFor(() => a.server.cluster()?.healthy === true, 'node a healthy again', 10_000);
   });
 });

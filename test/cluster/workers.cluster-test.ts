@@ -10,7 +10,7 @@ import { helloClient, type TestClient } from '../helpers/client.js';
 import { useRedis } from './helpers.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS } from './nodes.js';
 import { freePort } from './redis-server.js';
-import { waitUntil } from './wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -30,7 +30,7 @@ async function launch(workers: number, env: Record<string, string>): Promise<Lau
   proc.stdout?.on('data', (c: Buffer) => { out += c.toString(); });
   proc.stderr?.on('data', (c: Buffer) => { out += c.toString(); });
   const restPorts = (): number[] => out.split('\n').filter((l) => l.includes('"listening"')).map((l) => Number(new URL((JSON.parse(l) as { rest: string }).rest).port));
-  await waitUntil(() => restPorts().length === workers || proc.exitCode !== null, `${workers} workers listening`, 15_000);
+  await waitFor(() => restPorts().length === workers || proc.exitCode !== null, `${workers} workers listening`, 15_000);
   if (proc.exitCode !== null) throw new Error(`launcher exited: ${out}`);
   return { proc, restPorts: restPorts(), output: () => out };
 }

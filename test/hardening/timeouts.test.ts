@@ -27,7 +27,7 @@ describe('Hello timeout', () => {
   it('is not cut off once its hello was answered in time', async () => {
     const c = await TestClient.connect(srv().url());
     await c.hello('in-time');
-    await c.expectNoMessage(600);
+    await c.expectNoMessageWithin(600);
     expect(c.isOpen).to.equal(true);
   });
 });

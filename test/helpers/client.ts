@@ -1,7 +1,7 @@
 /**
  * A JSONgle test client over the `ws` package. Tests wait for a specific message with a
- * deadline (expectMessage), never for a fixed time; the one legitimate fixed wait is
- * expectNoMessage, which asserts that something did *not* happen.
+ * deadline (expectMessage), never for a fixed time; expectNoMessage proves that something did
+ * *not* happen with round trips through the server, not with a wait.
  *
  * Every client is tracked so that closeAllClients() (an afterEach hook) leaves no socket or
  * timer behind and mocha exits on its own. Every frame received must be a JSON object in a
@@ -187,9 +187,51 @@ export class TestClient {
     return this.expectMessage(() => true, timeoutMs);
   }
 
-  /** Waits `ms` and fails if a (matching) message is queued: the one legitimate fixed wait. */
-  async expectNoMessage(ms = 150, matcher: Matcher = () => true): Promise<void> {
+  /**
+   * Asserts that no (matching) message was delivered, without waiting a fixed time: a round trip
+   * through the server on every live client (in the order they connected), then on this one. A
+   * client's round trip ends once the server has handled everything that client sent before it;
+   * this client's ends once everything the server wrote to it before is here (uWS writes one
+   * socket's frames in order: topic publishes, direct sends and the pong).
+   */
+  async expectNoMessage(matcher: Matcher = () => true): Promise<void> {
+    for (const c of [...live]) if (c !== this) await c.roundTrip();
+    await this.roundTrip();
+    this.assertNothingQueued(matcher);
+  }
+
+  /**
+   * Waits `ms`, then asserts that no (matching) message is queued. Only where a round trip cannot
+   * prove absence: the thing that must not happen is a timer on the server (waiting past its
+   * deadline is the assertion) or comes from another process (a node relaying through Redis).
+   */
+  async expectNoMessageWithin(ms: number, matcher: Matcher = () => true): Promise<void> {
     await new Promise((r) => setTimeout(r, ms));
+    this.assertNothingQueued(matcher);
+  }
+
+  /** A WebSocket ping answered by the server's pong (nothing when the socket is closed). */
+  roundTrip(timeoutMs = 2000): Promise<void> {
+    const ws = this.ws;
+    if (ws === null || ws.readyState !== WebSocket.OPEN) return Promise.resolve();
+    const token = randomUUID();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        ws.off('pong', onPong);
+        reject(new Error(`no pong within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onPong = (data: Buffer) => {
+        if (data.toString() !== token) return;
+        clearTimeout(timer);
+        ws.off('pong', onPong);
+        resolve();
+      };
+      ws.on('pong', onPong);
+      ws.ping(token);
+    });
+  }
+
+  private assertNothingQueued(matcher: Matcher): void {
     const found = this.queue.find((m) => test(matcher, m));
     if (found) throw new Error(`unexpected message: ${JSON.stringify(found).slice(0, 500)}`);
   }

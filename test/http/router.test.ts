@@ -4,7 +4,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { createDispatcher, registerMonitoringRoutes } from '../../src/http/router.js';
 import type { Route } from '../../src/http/route.js';
 import { fakeContext, listenApp, type FakeContext } from './fake-context.js';
-import { request } from './http-client.js';
+import { request } from '../helpers/http.js';
 
 describe('monitoring router', () => {
   let ctx: FakeContext;

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { registerMonitoringRoutes } from '../../src/http/router.js';
 import { BUSINESS_METRICS } from '../../src/observability/metrics.js';
 import { fakeContext, listenApp, type FakeContext } from './fake-context.js';
-import { request } from './http-client.js';
+import { request } from '../helpers/http.js';
 
 describe('monitoring routes', () => {
   let ctx: FakeContext;

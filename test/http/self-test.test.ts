@@ -2,9 +2,10 @@
 import { expect } from 'chai';
 import { registerMonitoringRoutes } from '../../src/http/router.js';
 import { runSelfTest, selfTestUrl } from '../../src/http/self-test.js';
+import { waitFor } from '../helpers/wait.js';
 import { fakeContext, listenApp, type FakeContext } from './fake-context.js';
 import { startFakeJsongleServer, type FakeJsongleServer, type Step } from './fake-jsongle-server.js';
-import { request } from './http-client.js';
+import { request } from '../helpers/http.js';
 
 describe('GET /tests self-check', () => {
   let ctx: FakeContext;
@@ -42,7 +43,7 @@ describe('GET /tests self-check', () => {
     await mount();
     await request(rest!.port, '/tests');
     // The client side saw the close handshake; the server side drops the sockets a moment later.
-    await waitUntil(() => ws!.open() === 0, 2000);
+    await waitFor(() => ws!.open() === 0, 'every loopback socket closed', 2000);
   });
 
   for (const [step, score] of [['hello', 16], ['join', 33], ['relay', 50], ['leave', 66]] as const) {
@@ -54,7 +55,7 @@ describe('GET /tests self-check', () => {
       expect(last).to.include({ name: step, ok: false });
       expect(last.error).to.match(/timed out/);
       // Failure paths terminate their sockets; the stand-in sees them go.
-      await waitUntil(() => ws!.open() === 0, 2000);
+      await waitFor(() => ws!.open() === 0, 'every loopback socket closed', 2000);
     });
   }
 
@@ -110,12 +111,3 @@ describe('GET /tests self-check', () => {
     expect(selfTestUrl(ctx)).to.equal('wss://127.0.0.1:9443/');
   });
 });
-
-/** Polls a condition on the event loop until it holds or the deadline passes (no fixed sleep). */
-async function waitUntil(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

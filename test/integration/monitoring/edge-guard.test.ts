@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { getJson } from '../../helpers/http.js';
 import { rawExchange, statusLines } from '../../helpers/raw-tcp.js';
 import { useTestServer } from '../../helpers/suite.js';
-import { request } from '../../http/http-client.js';
+import { request } from '../../helpers/http.js';
 
 const put = (port: number, headers: Record<string, string>, body = '{"level":"warn"}') =>
   request(port, '/logs/levels', { method: 'PUT', body, headers: { 'Content-Type': 'application/json', ...headers } });

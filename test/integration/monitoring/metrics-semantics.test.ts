@@ -9,7 +9,7 @@ import { p2pPair } from '../../helpers/rooms.js';
 import { useTestServer } from '../../helpers/suite.js';
 import { rid } from '../../helpers/ids.js';
 import { waitFor } from '../../helpers/wait.js';
-import { request } from '../../http/http-client.js';
+import { request } from '../../helpers/http.js';
 
 type StatsBody = Record<string, number>;
 

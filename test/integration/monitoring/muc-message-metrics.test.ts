@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { mucGroup } from '../../helpers/rooms.js';
 import { useTestServer } from '../../helpers/suite.js';
 import { rid } from '../../helpers/ids.js';
-import { request } from '../../http/http-client.js';
+import { request } from '../../helpers/http.js';
 
 describe('Monitoring metrics: MUC messages and reactions (original meanings)', () => {
   const srv = useTestServer();

@@ -8,7 +8,7 @@ import { packageVersion } from '../../helpers/package.js';
 import { useTestServer } from '../../helpers/suite.js';
 import { isIsoDate } from '../../helpers/ids.js';
 import { waitFor } from '../../helpers/wait.js';
-import { request } from '../../http/http-client.js';
+import { request } from '../../helpers/http.js';
 
 describe('Monitoring API: read-only routes', () => {
   const srv = useTestServer();

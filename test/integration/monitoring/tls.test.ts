@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { request } from '../../http/http-client.js';
+import { request } from '../../helpers/http.js';
 
 describe('Monitoring API over TLS', () => {
   let dir = '';

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { TestClient, helloClient, type Msg } from '../../helpers/client.js';
 import { rid } from '../../helpers/ids.js';
 import { useTestServer } from '../../helpers/suite.js';
-import { request } from '../../http/http-client.js';
+import { request } from '../../helpers/http.js';
 
 /** Sends a hello answer with this description; returns the ack status and the session-error, if any. */
 async function answerHello(c: TestClient, description: Record<string, unknown>): Promise<{ status: string; error?: Msg }> {
