@@ -12,7 +12,7 @@
  * one guard; the refusals and the rare P2P room of more than two follow. Nothing runs after a
  * relay that could not go out: each row either relays or refuses.
  */
-import { assign, setup } from 'xstate';
+import { assign, setup, type ActorRefFrom } from 'xstate';
 
 export type RoomKind = 'room' | 'muc';
 
@@ -297,3 +297,6 @@ export const connectionMachine = setup({
     },
   },
 });
+
+/** A running connection actor (what src provides has the same shape). */
+export type ConnectionActor = ActorRefFrom<typeof connectionMachine>;

@@ -3,7 +3,7 @@
  * owner for anything written to this socket, the room named by the relay for the fan-out, the
  * supervisor for joins and leaves.
  */
-import { createActor, type ActorRefFrom, type AnyActorRef } from 'xstate';
+import { createActor, type AnyActorRef } from 'xstate';
 import { connectionMachine, type ConnectionContext, type FrameParams, type RelayEvent } from '../../machines/connection.js';
 import type { SupervisorEvent } from '../../machines/supervisor.js';
 import type { Config } from '../config/types.js';
@@ -16,7 +16,8 @@ import { helloProblem } from '../protocol/hello.js';
 import type { Envelope, RelayEnvelope } from '../protocol/types.js';
 import type { Room } from '../rooms/room.js';
 
-export type ConnectionActor = ActorRefFrom<typeof connectionMachine>;
+export type { ConnectionActor } from '../../machines/connection.js';
+import type { ConnectionActor } from '../../machines/connection.js';
 
 /** Longest call duration one session-metrics message may report (a week). */
 export const MAX_CALL_SECONDS = 7 * 24 * 3600;

@@ -73,8 +73,4 @@ export class Interest {
   get size(): number {
     return this.subscribed.size;
   }
-
-  has(topic: string): boolean {
-    return this.subscribed.has(topic);
-  }
 }

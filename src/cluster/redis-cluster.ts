@@ -20,30 +20,10 @@ import { Interest } from './interest.js';
 import { RedisNames } from './keys.js';
 import { CommandTimeout, RedisLink } from './redis-link.js';
 import { RedisMembership } from './redis-membership.js';
-import { RedisPubSub, type RedisPubSubCounters } from './redis-pubsub.js';
+import type { ClusterStatus } from '../observability/cluster-status.js';
+import { RedisPubSub } from './redis-pubsub.js';
 import type { Rooms } from '../rooms/rooms.js';
 
-export interface ClusterStatus {
-  readonly engine: 'redis';
-  readonly nodeId: string;
-  /** Redis reachable and this node's memberships in it: what /tests reports (503 when false). */
-  readonly healthy: boolean;
-  readonly redis: { readonly cmd: string; readonly sub: string };
-  /** False from a script timing out (Redis frozen or black-holed) until Redis answers again. */
-  readonly answering: boolean;
-  readonly lastError: string;
-  /** Times the node went unhealthy, resyncs completed, members of dead nodes this node removed. */
-  readonly outages: number;
-  readonly resyncs: number;
-  readonly reapedMembers: number;
-  /** Heartbeats answered (each followed by a look for dead nodes): tests wait for rounds with it. */
-  readonly heartbeats: number;
-  /** Scripts Redis did not answer within cluster.commandTimeoutMs (each a stall sign; a join among them answered 503002). */
-  readonly commandTimeouts: number;
-  /** Room channels subscribed now (interest). */
-  readonly roomChannels: number;
-  readonly frames: Readonly<RedisPubSubCounters>;
-}
 
 /** How long start() waits for Redis before serving anyway (unhealthy, recovering in the background). */
 const START_WAIT_MS = 5000;
@@ -140,9 +120,6 @@ export class RedisCluster {
   }
 
   /** Cheap and synchronous (a field): Redis reachable, answering, and holding this node's memberships. */
-  isHealthy(): boolean {
-    return this.healthy;
-  }
 
   status(): ClusterStatus {
     return {

@@ -18,26 +18,15 @@
  * Subscriptions to room channels are not made here: they follow membership (interest.ts).
  */
 import type { TemplatedApp } from 'uWebSockets.js';
+import type { ClusterFrameCounters } from '../observability/cluster-status.js';
 import type { PubSub } from '../pubsub/pubsub.js';
 import type { Socket } from '../transport/socket-data.js';
 import { RedisNames } from './keys.js';
 import type { RedisLink } from './redis-link.js';
 
-export interface RedisPubSubCounters {
-  /** Frames published to Redis (room channels and other nodes' channels). */
-  published: number;
-  /** PUBLISH commands they took (several frames of one channel share one). */
-  publishCommands: number;
-  /** Frames from other nodes delivered to this node's sockets. */
-  received: number;
-  /** Frames for other nodes dropped because Redis was unreachable. */
-  dropped: number;
-  /** Frames for a connection of this node that is gone. */
-  unroutable: number;
-}
 
 export class RedisPubSub implements PubSub<Socket> {
-  readonly counters: RedisPubSubCounters = { published: 0, publishCommands: 0, received: 0, dropped: 0, unroutable: 0 };
+  readonly counters: ClusterFrameCounters = { published: 0, publishCommands: 0, received: 0, dropped: 0, unroutable: 0 };
   private readonly origin: string;
   /** Channels and their frames, in publish order; consecutive frames of one channel share an entry. */
   private outbox: { channel: string; head: string; frames: string[] }[] = [];

@@ -5,8 +5,7 @@
  * nothing of the connection is left in this map, in any room, in the membership authority, in
  * the hello clock or in uWS's topics (uWS drops a closed socket's subscriptions itself).
  */
-import type { ConnectionEvent } from '../../machines/connection.js';
-import type { ConnectionActor } from '../actors/connection.js';
+import type { ConnectionActor, ConnectionEvent } from '../../machines/connection.js';
 import type { Stats } from '../observability/stats.js';
 import type { MessageBuilder } from '../protocol/build.js';
 import type { ErrorCode } from '../protocol/codes.js';

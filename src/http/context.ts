@@ -2,7 +2,7 @@
 import type { Config } from '../config/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Stats } from '../observability/stats.js';
-import type { ClusterStatus } from '../cluster/redis-cluster.js';
+import type { ClusterStatus } from '../observability/cluster-status.js';
 
 export interface MonitoringContext {
   readonly config: Config;

@@ -4,7 +4,7 @@
  * the other, leave and close. Each step is a check; the first failing step ends the run.
  */
 import { randomUUID } from 'node:crypto';
-import { clusterCheck } from '../cluster/monitoring.js';
+import { clusterCheck } from '../observability/cluster-metrics.js';
 import type { MonitoringContext } from './context.js';
 import { LoopbackClient, type Message } from './loopback-client.js';
 

@@ -4,7 +4,7 @@
  * server (never prom-client's global one) so two servers can run in one test process.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { registerClusterMetrics } from '../cluster/monitoring.js';
+import { registerClusterMetrics } from './cluster-metrics.js';
 import type { MonitoringContext } from '../http/context.js';
 
 export interface Metrics {

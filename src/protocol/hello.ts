@@ -23,9 +23,3 @@ export function helloProblem(msg: Envelope, expectedTransaction: string, limits:
   }
   return null;
 }
-
-/** Only uid and dn are kept: nothing else a client sends reaches other members. */
-export function profileOf(msg: Envelope): Profile {
-  const d = msg.jsongle.description as { uid: string; dn?: string };
-  return d.dn === undefined ? { uid: d.uid } : { uid: d.uid, dn: d.dn };
-}

@@ -1,9 +1,9 @@
 /** Per-socket user data kept by uWS: everything the message path needs without a Map lookup. */
 import type { WebSocket } from 'uWebSockets.js';
-import type { ConnectionActor } from '../actors/connection.js';
+import type { ConnectionActor } from '../../machines/connection.js';
 
 export interface SocketData {
-  /** Connection id (uuid): the client's address and its conn/<id> topic. */
+  /** Connection id (uuid): the client's address.  */
   readonly id: string;
   /** Remote address, for logs and per-address limits. */
   readonly ip: string;

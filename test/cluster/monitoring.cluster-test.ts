@@ -6,8 +6,8 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { clusterCheck, registerClusterMetrics } from '../../src/cluster/monitoring.js';
-import type { ClusterStatus } from '../../src/cluster/redis-cluster.js';
+import { clusterCheck, registerClusterMetrics } from '../../src/observability/cluster-metrics.js';
+import type { ClusterStatus } from '../../src/observability/cluster-status.js';
 import { helloClient } from '../helpers/client.js';
 import { useInProcessNodes } from './helpers.js';
 

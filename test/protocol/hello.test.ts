@@ -1,9 +1,9 @@
 /**
- * The hello answer's rules (helloProblem) and what other members learn of a user (profileOf).
+ * The hello answer's rules (helloProblem).
  * helloProblem names the parameter the 400001 answer reports, or null when the hello is valid.
  */
 import { expect } from 'chai';
-import { helloProblem, profileOf } from '../../src/protocol/hello.js';
+import { helloProblem } from '../../src/protocol/hello.js';
 import type { Envelope } from '../../src/protocol/types.js';
 
 const T = 'f0b2c1de-0000-4000-8000-000000000001';
@@ -51,26 +51,3 @@ describe('helloProblem', () => {
   });
 });
 
-describe('profileOf', () => {
-  it('keeps the uid alone when no dn was given', () => {
-    expect(profileOf(hello({ transaction: T, description: { uid: 'alice' } }))).to.deep.equal({ uid: 'alice' });
-  });
-
-  it('keeps the uid and the dn when a dn was given', () => {
-    expect(profileOf(hello({ transaction: T, description: { uid: 'alice', dn: 'Alice' } }))).to.deep.equal({ uid: 'alice', dn: 'Alice' });
-  });
-
-  it('keeps an empty dn because the client gave one', () => {
-    expect(profileOf(hello({ transaction: T, description: { uid: 'alice', dn: '' } }))).to.deep.equal({ uid: 'alice', dn: '' });
-  });
-
-  it('drops every other field the client sent', () => {
-    const profile = profileOf(hello({ transaction: T, description: { uid: 'alice', dn: 'Alice', token: 's3cret', admin: true } }));
-    expect(Object.keys(profile).sort()).to.deep.equal(['dn', 'uid']);
-  });
-
-  it('returns a new object, not the client description', () => {
-    const msg = hello({ transaction: T, description: { uid: 'alice' } });
-    expect(profileOf(msg)).to.not.equal(msg.jsongle.description);
-  });
-});

@@ -1,10 +1,10 @@
 /**
- * What the monitoring port shows of the Redis engine: prom-client metrics read from
- * ClusterStatus at scrape time, and the /tests check. The router and metrics.ts call these
- * (they stay free of cluster code); with the local engine `status()` is null and nothing is added.
+ * What the monitoring port shows of the Redis engine: prom-client metrics read from the plain
+ * ClusterStatus at scrape time, and the /tests check. With the local engine `status()` is null
+ * and nothing is added.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ClusterStatus } from './redis-cluster.js';
+import type { ClusterStatus } from './cluster-status.js';
 
 export function registerClusterMetrics(registry: Registry, status: () => ClusterStatus | null): void {
   if (status() === null) return;
