@@ -33,6 +33,7 @@ export interface Config {
   readonly key: string;
   readonly cert: string;
   readonly inspect: { readonly enabled: boolean; readonly url: string };
+  readonly calls: { readonly ringTimeoutSec: number };
 }
 
 export interface ClusterConfig {
@@ -47,7 +48,8 @@ export interface ClusterConfig {
 }
 
 /** Partial config for tests and embedding: nested groups may be given in part. */
-export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'calls'>> & {
+  calls?: Partial<Config['calls']>;
   rateLimit?: Partial<Config['rateLimit']>;
   upgradeLimit?: Partial<Config['upgradeLimit']>;
   inspect?: Partial<Config['inspect']>;

@@ -12,6 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Stats } from '../observability/stats.js';
 import type { MessageBuilder } from '../protocol/build.js';
 import type { Rooms } from '../rooms/rooms.js';
+import type { CallLookup } from '../protocol/classify.js';
 import { classify } from '../protocol/classify.js';
 import { CloseCode, ErrorCode } from '../protocol/codes.js';
 import { parseFrame } from '../protocol/parse.js';
@@ -28,6 +29,8 @@ export interface WebSocketDeps {
   logger: Logger;
   builder: MessageBuilder;
   rooms: Rooms;
+  /** The call owner's lookups (the call a call action names). */
+  calls: CallLookup;
   toSupervisor(event: SupervisorEvent): void;
   isAccepting(): boolean;
   connectionCount(): number;
@@ -43,7 +46,7 @@ function upgradeLimitOf(config: { upgradeLimit?: Partial<UpgradeLimitConfig> }):
 }
 
 export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
-  const { config, stats, builder, logger, rooms, toSupervisor } = deps;
+  const { config, stats, builder, logger, rooms, calls, toSupervisor } = deps;
   const roomOf = (rid: string) => rooms.get(rid);
   const allowedOrigins = parseAllowedOrigins(config.corsPolicyOrigin);
   const { messagesPerSecond, burst } = config.rateLimit;
@@ -120,7 +123,7 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
         return;
       }
       const msg = parseFrame(frame, isBinary);
-      actor.send(typeof msg === 'number' ? { type: 'client.malformed', code: msg } : classify(msg, roomOf));
+      actor.send(typeof msg === 'number' ? { type: 'client.malformed', code: msg } : classify(msg, roomOf, calls));
     },
 
     close(ws: Socket, code: number, message: ArrayBuffer) {

@@ -74,7 +74,7 @@ const RELAY_ACTION: Record<RelayType, string> = {
 };
 /** `room` has no default: undefined is a case of its own (no such room). */
 const relay = (type: RelayType, room: RoomView | undefined, to = 'r1'): ConnectionEvent =>
-  ({ type, msg: { to, jsongle: { action: RELAY_ACTION[type], description: {} } }, room });
+  ({ type, msg: { to, jsongle: { action: RELAY_ACTION[type], description: {} } }, room, call: undefined });
 const join = (kind: RoomKind = 'room'): ConnectionEvent => ({ type: 'client.join', kind, msg: frame('iq-set', SERVER_ID) });
 const leave = (): ConnectionEvent => ({ type: 'client.leave', msg: frame('iq-set', SERVER_ID) });
 const unknownQuery = (): ConnectionEvent => ({ type: 'client.unknownQuery', msg: frame('iq-set', SERVER_ID) });
