@@ -106,7 +106,7 @@ describe('Fuzz: generated frames against a live server', function () {
       // Only the bystanders remain: no actor, room, member entry or call of the batch lingers.
       await waitFor(() => {
         const s = server.inspectState();
-        return s.connections === 2 && s.helloPending === 0 && s.rooms === 1 && s.memberIndex === 2;
+        return s.connections === 2 && s.helloPending === 0 && s.rooms === 1 && s.memberIndex === 2 && s.calls === 0;
       }, `batch ${batch}: only the bystanders left (now ${JSON.stringify(server.inspectState())})`, 10_000);
       expect(server.inspectState().lifecycle).to.equal('accepting');
       expect(server.stats.callsInProgress, 'p2p calls in progress').to.equal(0);
