@@ -11,6 +11,11 @@
  * rows are the frequent case (a reachable P2P peer, a reachable multi-user room), so a relay costs
  * one guard; the refusals and the rare P2P room of more than two follow. Nothing runs after a
  * relay that could not go out: each row either relays or refuses.
+ *
+ * Call actions also carry the call their sid names (looked up at the edge too). Their first row
+ * refuses a stranger to a known call (409002); a propose's second refuses glare (busy). A relayed
+ * propose starts the call actor (startCall), any other relayed call action is told to it (tellCall):
+ * at most one more actor event, and none for transport-info (the call owner skips what moves nothing).
  */
 import { assign, setup, type ActorRefFrom } from 'xstate';
 
@@ -37,6 +42,14 @@ export interface RoomView {
   readonly beyondReach: boolean;
 }
 
+/** What the chart reads of the call a call action names (the call owner's record; src/calls/). */
+export interface CallView {
+  readonly sid: string;
+  /** Connection ids of its two parties. */
+  readonly caller: string;
+  readonly callee: string;
+}
+
 export interface ConnectionContext {
   /** Connection id: the client's address for server-made messages. */
   id: string;
@@ -53,10 +66,12 @@ export interface ConnectionInput {
   helloTransaction: string;
 }
 
-/** A relayed message and the room its `to` names (undefined: no such room). */
+/** A relayed message and the room its `to` names (undefined: no such room). For a call action,
+ * also the call its sid names (for a propose: else the live call of the room); undefined otherwise. */
 export interface RelayEvent {
   msg: RelayFrame;
   room: RoomView | undefined;
+  call: CallView | undefined;
 }
 
 export type ConnectionEvent =
@@ -92,6 +107,7 @@ export interface JoinParams {
 }
 
 const isMember = (context: ConnectionContext, e: RelayEvent): boolean => context.rooms.has(e.msg.to);
+const isParty = (context: ConnectionContext, call: CallView): boolean => call.caller === context.id || call.callee === context.id;
 
 export const connectionMachine = setup({
   types: {
@@ -115,11 +131,16 @@ export const connectionMachine = setup({
     replyRoomUnavailable: (_, _p: FrameParams) => {},
     replyTrying: (_, _p: FrameParams) => {},
     acknowledgeMessage: (_, _p: FrameParams) => {},
+    replyNotCallParty: (_, _p: FrameParams) => {},
+    replyBusy: (_, _p: FrameParams) => {},
     // Fan-out — supplied by src: one call into the room's owner
     relayToPeer: (_, _p: RelayEvent) => {},
     relayToMultiRoom: (_, _p: RelayEvent) => {},
     relayToEachMember: (_, _p: RelayEvent) => {},
     recordCallMetrics: (_, _p: FrameParams) => {},
+    // Calls — supplied by src: one call into the call owner
+    startCall: (_, _p: RelayEvent) => {},
+    tellCall: (_, _p: RelayEvent) => {},
     // Messages to the supervisor (the membership authority)
     askSupervisorToJoin: (_, _p: JoinParams) => {},
     askSupervisorToLeave: (_, _p: FrameParams) => {},
@@ -159,6 +180,11 @@ export const connectionMachine = setup({
     isAloneInRoom: (_, e: RelayEvent) => e.room !== undefined && e.room.kind === 'room' && e.room.members.size < 2,
     isRoomBeyondReach: (_, e: RelayEvent) => e.room !== undefined && e.room.beyondReach,
     isLastRoom: ({ context }, p: { rid: string }) => context.rooms.size === 1 && context.rooms.has(p.rid),
+    // Calls: they read the call looked up at the edge
+    isFromCallStranger: ({ context }, e: RelayEvent) =>
+      e.call !== undefined && e.call.sid === e.msg.jsongle.sid && !isParty(context, e.call) && isMember(context, e),
+    isRoomInOtherCall: ({ context }, e: RelayEvent) =>
+      e.call !== undefined && e.call.sid !== e.msg.jsongle.sid && isMember(context, e),
   },
 }).createMachine({
   id: 'connection',
@@ -229,18 +255,32 @@ export const connectionMachine = setup({
           description: 'Member of at least one room: relays go out through the room they name.',
           on: {
             // transport-info, session-info, -initiate, -accept, -terminate…: the frequent relay.
+            // A call action for a known call from someone not party to it is refused, never relayed;
+            // a party's is relayed and then told to its call actor (which ignores what moves nothing).
             'client.callAction': [
-              { guard: { type: 'isToReachablePeer', params: ({ event }) => event }, actions: { type: 'relayToPeer', params: ({ event }) => event } },
+              { guard: { type: 'isFromCallStranger', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
+              {
+                guard: { type: 'isToReachablePeer', params: ({ event }) => event },
+                actions: [{ type: 'relayToPeer', params: ({ event }) => event }, { type: 'tellCall', params: ({ event }) => event }],
+              },
               { guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event }, actions: { type: 'relayToMultiRoom', params: ({ event }) => event } },
               { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
               { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
               { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
               { actions: { type: 'relayToEachMember', params: ({ event }) => event } },
             ],
+            // A propose to a reachable P2P peer starts a call actor; one into a room whose call (another
+            // sid) is not over is glare: the first propose to reach the server wins, this one gets busy.
             'client.propose': [
+              { guard: { type: 'isFromCallStranger', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
+              { guard: { type: 'isRoomInOtherCall', params: ({ event }) => event }, actions: { type: 'replyBusy', params: ({ event }) => event } },
               {
                 guard: { type: 'isToReachablePeer', params: ({ event }) => event },
-                actions: [{ type: 'relayToPeer', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }],
+                actions: [
+                  { type: 'relayToPeer', params: ({ event }) => event },
+                  { type: 'startCall', params: ({ event }) => event },
+                  { type: 'replyTrying', params: ({ event }) => event },
+                ],
               },
               {
                 guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event },

@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { Stats } from './observability/stats.js';
 import { MessageBuilder } from './protocol/build.js';
 import { Connections } from './connections/connections.js';
+import { Calls } from './calls/calls.js';
 import { LocalPubSub } from './pubsub/local.js';
 import { LocalMembership, type Membership } from './rooms/membership.js';
 import { Rooms } from './rooms/rooms.js';
@@ -40,7 +41,7 @@ export interface ServerHandle {
   /** Graceful drain: 503001 + close 1001 to every connection, then the ports close. Idempotent. */
   stop(): Promise<void>;
   /** Live sizes for leak checks: nothing may linger after a connection goes. */
-  inspectState(): { connections: number; helloPending: number; rooms: number; memberIndex: number; lifecycle: string };
+  inspectState(): { connections: number; helloPending: number; rooms: number; memberIndex: number; lifecycle: string; calls: number };
   numSubscribers(topic: string): number;
   /** The Redis engine's state (null with the local engine): /tests and the metrics report it. */
   cluster(): ClusterStatus | null;
@@ -72,6 +73,15 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   const rooms = new Rooms({ io: connections, stats }, builder, config.multiRoomPrefix, {
     roomCreated: () => stats.roomsCreated++,
     roomRemoved: (room) => { stats.roomSeconds += (Date.now() - room.createdAt) / 1000; },
+    // --- calls: a party gone from the room (leave, disconnect, kick, node gone) ends its calls there ---
+    memberRemoved: (room, connId) => calls.partyLeft(room.rid, connId),
+  });
+  // --- calls: the owner of call actors, created under the supervisor (one actor system) ---
+  const calls: Calls = new Calls({
+    stats, builder, logger,
+    send: (connId, text) => connections.send(connId, text),
+    ringTimeoutMs: (config.calls?.ringTimeoutSec ?? 60) * 1000,
+    parent: () => supervisor.actor,
   });
   membership = cluster ? cluster.attach(rooms, connections) : new LocalMembership(rooms);
   // Workers of one host share wsPort (SO_REUSEPORT); a single process holds it exclusively.
@@ -89,7 +99,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   const inspect = options.inspect ?? inspection?.inspect;
 
   const supervisor = createSupervisor({
-    config, logger, stats, builder, connections, rooms, membership,
+    config, logger, stats, builder, connections, rooms, membership, calls,
     stopListening: () => {
       if (wsListen) closeListenSocket(wsListen as never);
       wsListen = null;
@@ -109,7 +119,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   }
 
   attachWebSocket(wsApp, {
-    config, stats, logger, builder, rooms, connections,
+    config, stats, logger, builder, rooms, connections, calls,
     toSupervisor: (event) => supervisor.actor.send(event),
     isAccepting: supervisor.isAccepting,
     connectionCount: () => connections.size,
@@ -148,6 +158,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         // Redis first: a client let in before the node is synchronised would get 503002 for its joins.
         await cluster?.start();
         supervisor.start();
+        calls.start();
         try {
           wsListen = await listenWs(wsApp, config.wsHost, config.wsPort);
         } catch (err) {
@@ -195,6 +206,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         restListen = null;
         // After the drain: the leaves of every closed connection are in Redis before this node leaves it.
         await cluster?.stop();
+        calls.stop();
         inspection?.stop();
         logger.info('stopped');
         await logger.close();
@@ -207,6 +219,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
       rooms: rooms.size,
       memberIndex: rooms.memberIndexSize,
       lifecycle: supervisor.lifecycle(),
+      calls: calls.size,
     }),
     numSubscribers: (topic) => wsApp.numSubscribers(topic),
     cluster: () => cluster?.status() ?? null,

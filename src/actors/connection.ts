@@ -6,6 +6,7 @@
 import { createActor, type AnyActorRef } from 'xstate';
 import { connectionMachine, type ConnectionContext, type FrameParams, type RelayEvent } from '../../machines/connection.js';
 import type { SupervisorEvent } from '../../machines/supervisor.js';
+import type { Calls } from '../calls/calls.js';
 import type { Config } from '../config/types.js';
 import type { Connections } from '../connections/connections.js';
 import type { HelloClock } from '../connections/hello-clock.js';
@@ -28,6 +29,7 @@ export interface ConnectionDeps {
   builder: MessageBuilder;
   connections: Connections;
   helloClock: HelloClock;
+  calls: Calls;
   toSupervisor(event: SupervisorEvent): void;
 }
 
@@ -38,7 +40,7 @@ const relayed = (e: RelayEvent): RelayEnvelope => e.msg as RelayEnvelope;
 const roomOf = (e: RelayEvent): Room => e.room as Room;
 
 export function provideConnectionMachine(deps: ConnectionDeps) {
-  const { config, builder, stats, connections, helloClock, toSupervisor } = deps;
+  const { config, builder, stats, connections, helloClock, calls, toSupervisor } = deps;
   const reply = ({ context }: Ctx, text: string) => connections.send(context.id, text);
   const replyError = ({ context }: Ctx, msg: Envelope | undefined, code: ErrorCode, arg?: string) =>
     connections.sendError(context.id, msg, code, arg);
@@ -74,6 +76,14 @@ export function provideConnectionMachine(deps: ConnectionDeps) {
       relayToPeer: ({ context }, e) => roomOf(e).relayToPeer(context.id, relayed(e)),
       relayToMultiRoom: ({ context }, e) => roomOf(e).relayToMultiRoom(context.id, (context.profile as { uid: string }).uid, relayed(e)),
       relayToEachMember: ({ context }, e) => roomOf(e).relayToEachMember(context.id, relayed(e)),
+      // Calls: one call into the call owner.
+      replyNotCallParty: (a, p) => replyError(a, env(p), ErrorCode.NotCallParty, String(p.msg.jsongle.sid)),
+      replyBusy: (a, p) => {
+        calls.refusedBusy();
+        reply(a, builder.callUnreachable(a.context.id, env(p).jsongle, 'busy'));
+      },
+      startCall: ({ context }, e) => calls.propose(context.id, (context.profile as { uid: string }).uid, roomOf(e), e.msg.jsongle),
+      tellCall: ({ context }, e) => calls.step(e.call, context.id, e.msg.jsongle),
       recordCallMetrics: (_, p) => {
         const d = (p.msg.jsongle.description ?? {}) as { duration?: unknown; error?: unknown };
         // One call reports at most a week: a client cannot push the total to Infinity.

@@ -220,6 +220,12 @@ export const configSchema = {
       env: 'inspect_url',
     },
   },
+  calls: {
+    ringTimeoutSec: {
+      doc: 'Seconds a proposed call may ring without session-proceed or session-decline before the server ends it (caller: session-info unreachable, condition timeout; callee: session-retract timeout). 0: never.',
+      format: 'nat', default: 60, env: 'calls_ringTimeoutSec',
+    },
+  },
 };
 
 let formatsAdded = false;

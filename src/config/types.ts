@@ -41,6 +41,7 @@ export interface Config {
   readonly key: string;
   readonly cert: string;
   readonly inspect: { readonly enabled: boolean; readonly url: string };
+  readonly calls: { readonly ringTimeoutSec: number };
 }
 
 export interface ClusterConfig {
@@ -56,9 +57,10 @@ export interface ClusterConfig {
 }
 
 /** Partial config for tests and embedding: nested groups may be given in part. */
-export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit' | 'calls'>> & {
   limits?: Partial<Config['limits']>;
   authFailureLimit?: Partial<Config['authFailureLimit']>;
+  calls?: Partial<Config['calls']>;
   rateLimit?: Partial<Config['rateLimit']>;
   upgradeLimit?: Partial<Config['upgradeLimit']>;
   inspect?: Partial<Config['inspect']>;

@@ -3,7 +3,8 @@
  * plain fields of Stats, and each metric's collect() copies them at scrape time. One Registry per
  * server (never prom-client's global one) so two servers can run in one test process.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import type { Buckets } from './buckets.js';
 import { registerClusterMetrics } from './cluster-metrics.js';
 import type { MonitoringContext } from '../http/context.js';
 
@@ -52,8 +53,8 @@ export const BUSINESS_METRICS = {
   duration_total: ['counter', 'Minutes WebSocket connections stayed open, added when each closes.'],
   recv_total: ['counter', 'Megabytes (1e6 bytes) of WebSocket frames received.'],
   sent_total: ['counter', 'Megabytes (1e6 bytes) of WebSocket frames sent.'],
-  p2p_count: ['gauge', 'P2P rooms with a call in progress (accepted, not yet terminated).'],
-  p2p_total: ['counter', 'Calls ever accepted.'],
+  p2p_count: ['gauge', 'Calls active now (accepted, not yet ended), as the call actors know them.'],
+  p2p_total: ['counter', 'Calls that ever became active.'],
   p2p_duration_total: ['counter', 'Call seconds reported by session-metrics.'],
   p2p_failed_total: ['counter', 'Calls reported failed (ice-failed) by session-metrics.'],
   messages_total: ['counter', 'session-text messages relayed in multi-user rooms.'],
@@ -134,7 +135,30 @@ export function createMetrics(ctx: MonitoringContext): Metrics {
     collect() { this.set({ version: ctx.version, node: process.version, tls: String(ctx.tls) }, 1); },
   });
 
+  // --- Calls (src/calls/): ended calls by reason, set-up and duration histograms ---
+  labelledCounter(registers, 'jsongle_calls_ended_total', 'Calls ended, by reason (decline, retract, terminate, gone, timeout; glare: a propose refused busy).', 'reason', () => s.callsEnded);
+  bucketsHistogram(registry, 'jsongle_call_setup_seconds', 'Seconds from session-propose to session-accept, of calls that became active.', s.callSetupSeconds);
+  bucketsHistogram(registry, 'jsongle_call_duration_seconds', 'Seconds from session-accept to the end of the call.', s.callDurationSeconds);
+  // --- end calls ---
+
   return { registry, contentType: registry.contentType };
+}
+
+/**
+ * A Prometheus histogram read from plain-number Buckets at scrape time: the core observes without
+ * touching prom-client (whose Histogram cannot be set from outside), the registry gets the
+ * `_bucket`/`_sum`/`_count` series it expects from any metric's get().
+ */
+function bucketsHistogram(registry: Registry, name: string, help: string, buckets: Buckets): void {
+  const read = () => ({
+    name, help, type: 'histogram', aggregator: 'sum',
+    values: [
+      ...buckets.cumulative().map(({ le, count }) => ({ labels: { le }, value: count, metricName: `${name}_bucket` })),
+      { labels: {}, value: buckets.sum, metricName: `${name}_sum` },
+      { labels: {}, value: buckets.count, metricName: `${name}_count` },
+    ],
+  });
+  registry.registerMetric({ name, help, type: 'histogram', aggregator: 'sum', get: async () => read() } as unknown as Metric);
 }
 
 /**

@@ -1,3 +1,5 @@
+import { Buckets, CALL_DURATION_BOUNDS, CALL_SETUP_BOUNDS } from './buckets.js';
+
 /**
  * The numbers the hot path moves: plain fields incremented in place (no label lookup, no
  * allocation). prom-client metrics (metrics.ts) and GET /stats read them when scraped.
@@ -25,7 +27,7 @@ export class Stats {
   /** Frames received / sent. */
   framesReceived = 0;
   framesSent = 0;
-  /** P2P rooms with an accepted, not yet terminated call (p2p_count) and calls ever accepted (p2p_total). */
+  /** Calls active now (p2p_count) and calls that ever became active (p2p_total): set by the call actors. */
   callsInProgress = 0;
   callsAccepted = 0;
   /** From session-metrics: call seconds (p2p_duration_total) and ICE failures (p2p_failed_total). */
@@ -63,6 +65,17 @@ export class Stats {
     this.monitoringRefusals[reason] = (this.monitoringRefusals[reason] ?? 0) + 1;
   }
   // --- end of edge hardening -----------------------------------------------------------------
+  // --- Calls (src/calls/): server truth, moved by the call actors ---
+  /** Calls ended, by reason (decline, retract, terminate, gone, timeout; glare: a propose refused busy). */
+  readonly callsEnded: Record<string, number> = Object.create(null);
+  /** Seconds from propose to accept, and from accept to the end, of calls that became active. */
+  readonly callSetupSeconds = new Buckets(CALL_SETUP_BOUNDS);
+  readonly callDurationSeconds = new Buckets(CALL_DURATION_BOUNDS);
+
+  countCallEnded(reason: string): void {
+    this.callsEnded[reason] = (this.callsEnded[reason] ?? 0) + 1;
+  }
+  // --- end calls ---
 
   countError(code: number): void {
     this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;

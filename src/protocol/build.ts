@@ -68,4 +68,30 @@ export class MessageBuilder {
       description: { acknowledged: isoNow(), mid, type: 'server-received' },
     });
   }
+
+  // --- Server-made call endings (src/calls/): copy the propose's sid, initiator and responder ---
+
+  /** `session-info unreachable` ending a call, with why in `description.condition` (gone, timeout, busy). */
+  callUnreachable(to: string, call: CallIds, condition: 'gone' | 'timeout' | 'busy'): string {
+    return this.encode(to, {
+      sid: call.sid, action: 'session-info', reason: 'unreachable', initiator: call.initiator, responder: call.responder,
+      description: { ended: isoNow(), condition },
+    });
+  }
+
+  /** `session-retract` made by the server for a callee that is still ringing or negotiating. */
+  callRetract(to: string, call: CallIds, reason: 'gone' | 'timeout'): string {
+    return this.encode(to, {
+      sid: call.sid, action: 'session-retract', reason, initiator: call.initiator, responder: call.responder,
+      description: { ended: isoNow() },
+    });
+  }
+  // --- end call endings ---
+}
+
+/** The identifiers of a call as its propose carried them (copied as sent into server-made endings). */
+export interface CallIds {
+  sid?: unknown;
+  initiator?: unknown;
+  responder?: unknown;
 }

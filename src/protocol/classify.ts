@@ -3,7 +3,7 @@
  * the spec's order (action known → action parameters); the actor adds the state-dependent ones
  * (hello done, room membership, room state). Never throws.
  */
-import type { ConnectionEvent, RelayFrame, RoomView } from '../../machines/connection.js';
+import type { CallView, ConnectionEvent, RelayFrame, RoomView } from '../../machines/connection.js';
 import { CALL_ACTIONS, Query } from './actions.js';
 import { ErrorCode } from './codes.js';
 import { isPlainObject } from './parse.js';
@@ -17,8 +17,17 @@ RELAY_EVENT['session-text'] = 'client.message';
 RELAY_EVENT['session-custom'] = 'client.message';
 RELAY_EVENT['session-event'] = 'client.roomEvent';
 
-/** `roomOf` is the room owner's lookup: the one lookup of a relay, done here so the chart's guards read it. */
-export function classify(msg: Envelope, roomOf: (rid: string) => RoomView | undefined): ConnectionEvent {
+/** The call owner's lookups (src/calls/calls.ts): one map read for a call action, none for a message. */
+export interface CallLookup {
+  ofSid(sid: unknown): CallView | undefined;
+  forPropose(sid: unknown, room: RoomView | undefined): CallView | undefined;
+}
+
+const NO_CALLS: CallLookup = { ofSid: () => undefined, forPropose: () => undefined };
+
+/** `roomOf` is the room owner's lookup: the one lookup of a relay, done here so the chart's guards read it;
+ * `calls` the call owner's, for call actions. */
+export function classify(msg: Envelope, roomOf: (rid: string) => RoomView | undefined, calls: CallLookup = NO_CALLS): ConnectionEvent {
   const j = msg.jsongle;
   const action = j.action;
   if (typeof action !== 'string') return { type: 'client.invalid', msg, code: ErrorCode.ActionNotSupported, param: action !== null && typeof action === 'object' ? typeof action : String(action) };
@@ -30,7 +39,9 @@ export function classify(msg: Envelope, roomOf: (rid: string) => RoomView | unde
     if (typeof to !== 'string') return { type: 'client.invalid', msg, code: ErrorCode.BadParameter, param: 'to' };
     if (d === undefined) j.description = {};
     else if (!isPlainObject(d)) return { type: 'client.invalid', msg, code: ErrorCode.BadParameter, param: 'description' };
-    return { type: relay, msg: msg as RelayFrame, room: roomOf(to) };
+    const room = roomOf(to);
+    const call = relay === 'client.callAction' ? calls.ofSid(j.sid) : relay === 'client.propose' ? calls.forPropose(j.sid, room) : undefined;
+    return { type: relay, msg: msg as RelayFrame, room, call };
   }
 
   switch (action) {

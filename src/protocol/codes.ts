@@ -17,6 +17,8 @@ export const ErrorCode = {
   NotInRoom: 404002,
   NoOtherMember: 404003,
   ActionNotSupported: 405001,
+  // A call action for a known sid from a connection that is not one of its parties (src/calls/).
+  NotCallParty: 409002,
   HelloTimeout: 408001,
   RateLimited: 429001,
   ShuttingDown: 503001,
@@ -37,6 +39,7 @@ export const ERROR_TEXT: Readonly<Record<ErrorCode, string>> = {
   404002: '%s',
   404003: "Can't transmit message - no other member in room %s",
   405001: 'Message of type %s is not supported',
+  409002: "Not a party to call '%s'",
   408001: 'session-hello message was not received in time',
   429001: 'Rate limit exceeded: message dropped',
   503001: 'Server is shutting down',

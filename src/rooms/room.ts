@@ -1,6 +1,6 @@
 /**
  * One room: its members, kind and topic, and how a relay fans out to them (the three strategies
- * the connection chart chooses between). The room does its I/O through RoomIO, which the
+ * the connection chart chooses between). Calls in it are not its business: src/calls/ owns them. The room does its I/O through RoomIO, which the
  * connection owner and the bus provide; it holds no socket.
  */
 import type { RoomView } from '../../machines/connection.js';
@@ -38,9 +38,6 @@ export class Room implements RoomView {
   readonly members = new Map<string, Member>();
   /** Members held by other processes (Redis engine's mirror): relays go to the bus only when > 0. */
   remoteMembers = 0;
-  /** A call was accepted and not yet terminated (P2P rooms): drives p2p_count. */
-  inCall = false;
-
   constructor(
     readonly rid: string,
     readonly kind: RoomKind,
@@ -58,7 +55,6 @@ export class Room implements RoomView {
   /** P2P room of two: one encoding, `to` = the peer, published on the room topic. */
   relayToPeer(senderId: string, msg: RelayEnvelope): void {
     stamp(msg);
-    this.followCall(msg.jsongle.action);
     msg.from = this.rid;
     for (const id of this.members.keys()) if (id !== senderId) msg.to = id;
     const text = JSON.stringify(msg);
@@ -80,7 +76,6 @@ export class Room implements RoomView {
   /** P2P room configured for more than two: `to` differs per recipient, one encoding each. */
   relayToEachMember(senderId: string, msg: RelayEnvelope): void {
     stamp(msg);
-    this.followCall(msg.jsongle.action);
     msg.from = this.rid;
     for (const member of this.members.values()) {
       if (member.id === senderId) continue;
@@ -97,27 +92,6 @@ export class Room implements RoomView {
     const out: Profile[] = [];
     for (const m of this.members.values()) if (m.id !== connId) out.push(m.profile);
     return out;
-  }
-
-  /** The call of this P2P room was accepted (p2p_count, p2p_total). */
-  callAccepted(): void {
-    if (this.inCall) return;
-    this.inCall = true;
-    this.services.stats.callsInProgress++;
-    this.services.stats.callsAccepted++;
-  }
-
-  /** The call ended (terminated, or a party left the room). */
-  callEnded(): void {
-    if (!this.inCall) return;
-    this.inCall = false;
-    this.services.stats.callsInProgress--;
-  }
-
-  /** The room's call state follows the accept and terminate that go through it (P2P rooms). */
-  private followCall(action: string): void {
-    if (action === 'session-accept') this.callAccepted();
-    else if (action === 'session-terminate') this.callEnded();
   }
 
   /** One relayed message (jsongle_relayed_messages_total) delivered in `copies` frames of `text`. */

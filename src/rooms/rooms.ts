@@ -13,6 +13,8 @@ import { Room, type Member, type RoomServices } from './room.js';
 export interface RoomsEvents {
   roomCreated?(room: Room): void;
   roomRemoved?(room: Room): void;
+  /** A member left the room (leave, disconnect, kick, its node gone): its calls there end (src/calls/). */
+  memberRemoved?(room: Room, connId: string): void;
 }
 
 export class Rooms {
@@ -84,13 +86,12 @@ export class Rooms {
     return room;
   }
 
-  /** Removes a member (unsubscribing it when it is here and still open); a call in the room ends;
-   * an emptied room is gone. Returns the room as it was, or undefined when it was not a member. */
+  /** Removes a member (unsubscribing it when it is here and still open); the call owner hears it
+   * (memberRemoved: the one place a call's party is gone); an emptied room is gone. Returns the room as it was, or undefined when it was not a member. */
   remove(rid: string, connId: string): Room | undefined {
     const room = this.byRid.get(rid);
     const member = room?.members.get(connId);
     if (!room || !member) return undefined;
-    room.callEnded();
     room.members.delete(connId);
     if (member.node !== undefined) room.remoteMembers--;
     else this.services.io.unsubscribe(connId, room.topic);
@@ -99,6 +100,7 @@ export class Rooms {
       rids.delete(rid);
       if (rids.size === 0) this.ridsByConnection.delete(connId);
     }
+    this.events.memberRemoved?.(room, connId);
     if (room.members.size === 0) {
       this.byRid.delete(rid);
       this.events.roomRemoved?.(room);
@@ -135,10 +137,7 @@ export class Rooms {
   }
 
   clear(): void {
-    for (const room of this.byRid.values()) {
-      room.callEnded();
-      this.events.roomRemoved?.(room);
-    }
+    for (const room of this.byRid.values()) this.events.roomRemoved?.(room);
     this.byRid.clear();
     this.ridsByConnection.clear();
   }

@@ -12,6 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Stats } from '../observability/stats.js';
 import type { MessageBuilder } from '../protocol/build.js';
 import type { Rooms } from '../rooms/rooms.js';
+import type { CallLookup } from '../protocol/classify.js';
 import { classify } from '../protocol/classify.js';
 import { CloseCode, ErrorCode } from '../protocol/codes.js';
 import { parseFrame } from '../protocol/parse.js';
@@ -31,6 +32,8 @@ export interface WebSocketDeps {
   rooms: Rooms;
   /** The socket owner: every frame the edge writes (rate-limit answers, closes) goes through it. */
   connections: Connections;
+  /** The call owner's lookups (the call a call action names). */
+  calls: CallLookup;
   toSupervisor(event: SupervisorEvent): void;
   isAccepting(): boolean;
   connectionCount(): number;
@@ -41,7 +44,7 @@ export interface WebSocketDeps {
 const STATUS_TEXT = { 401: '401 Unauthorized', 403: '403 Forbidden', 429: '429 Too Many Requests', 503: '503 Service Unavailable' } as const;
 
 export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
-  const { config, stats, logger, rooms, connections, toSupervisor } = deps;
+  const { config, stats, logger, rooms, connections, calls, toSupervisor } = deps;
   const roomOf = (rid: string) => rooms.get(rid);
   const allowedOrigins = parseAllowedOrigins(config.corsPolicyOrigin);
   const { messagesPerSecond, burst } = config.rateLimit;
@@ -116,7 +119,7 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
         return;
       }
       const msg = parseFrame(frame, isBinary);
-      actor.send(typeof msg === 'number' ? { type: 'client.malformed', code: msg } : classify(msg, roomOf));
+      actor.send(typeof msg === 'number' ? { type: 'client.malformed', code: msg } : classify(msg, roomOf, calls));
     },
 
     // Pings and pongs cost a rate-limit token like messages (a ping flood bypassed the limit).

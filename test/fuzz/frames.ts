@@ -182,13 +182,15 @@ function mutate(msg: Record<string, unknown>, muts: Mutation[], rid: unknown, fr
 /**
  * Keeps joins inside the lane: a join for a room id that is neither in the lane's pool nor
  * tagged with the lane gets the lane tag, so two lanes never meet in a room their models
- * do not know (any other field may hold any string).
+ * do not know (any other field may hold any string). A string call sid gets the lane tag too:
+ * calls are known server-wide by sid, and a lane's model knows only its own.
  */
 function confine(msg: unknown, ctx: LaneContext, pool: ReadonlySet<string>): unknown {
   if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return msg;
   const j = (msg as Record<string, unknown>).jsongle;
   if (!j || typeof j !== 'object' || Array.isArray(j)) return msg;
   const jj = j as Record<string, unknown>;
+  if (typeof jj.sid === 'string' && !jj.sid.startsWith(ctx.laneTag)) jj.sid = `${ctx.laneTag}~${jj.sid}`;
   const d = jj.description;
   if (jj.action !== 'iq-set' || !d || typeof d !== 'object' || Array.isArray(d)) return msg;
   const rid = (d as Record<string, unknown>).rid;

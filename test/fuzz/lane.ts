@@ -153,7 +153,7 @@ export async function runLane(job: LaneJob): Promise<LaneResult> {
   model.rooms.set(pairRid, { kind: 'room', members: new Set(['P']) });
   model.rooms.set(job.fullRid, { kind: 'room', members: new Set(['X1', 'X2']) });
   let profile: Record<string, unknown> = { uid: `fuzz-${job.lane}` };
-  const pExpected: Array<{ kind: 'event'; event: 'joined' | 'left'; member: unknown } | { kind: 'relay'; expected: Msg; frame: string }> = [];
+  const pExpected: Array<{ kind: 'event'; event: 'joined' | 'left'; member: unknown } | { kind: 'relay'; expected: Msg; frame: string } | { kind: 'retract'; sid: string }> = [];
 
   if (job.helloFirst) {
     f.send({ to: job.serverId, jsongle: { action: 'iq-result', query: 'session-hello', transaction: helloTransaction, description: profile } });
@@ -244,6 +244,8 @@ export async function runLane(job: LaneJob): Promise<LaneResult> {
       } else if (outcome.t === 'join' && !outcome.already && outcome.rid === pairRid) {
         pExpected.push({ kind: 'event', event: 'joined', member: profile });
       } else if (outcome.t === 'leave' && outcome.rid === pairRid) {
+        // F's call there ends as `gone` when F leaves: P (the ringing callee) is told first.
+        if (model.call?.rid === pairRid) pExpected.push({ kind: 'retract', sid: model.call.sid });
         pExpected.push({ kind: 'event', event: 'left', member: profile });
       } else if (outcome.t === 'relay' && outcome.toPeer) {
         pExpected.push({ kind: 'relay', expected: JSON.parse(text) as Msg, frame: preview(text) });
@@ -260,14 +262,16 @@ export async function runLane(job: LaneJob): Promise<LaneResult> {
     for (const exp of pExpected) {
       let m: Msg;
       try {
-        m = await p.next(exp.kind === 'relay' ? `the relay of ${exp.frame}` : `the ${exp.event} event`);
+        m = await p.next(exp.kind === 'relay' ? `the relay of ${exp.frame}` : exp.kind === 'retract' ? 'the session-retract gone' : `the ${exp.event} event`);
       } catch (err) {
         result.failures.push(`lane ${job.lane} (seed ${job.seed}): partner: ${(err as Error).message}`);
         break;
       }
       const problem = exp.kind === 'relay'
         ? checkRelay(m, exp.expected, pairRid, pInfo.id)
-        : checkMemberEvent(m, exp.event, exp.member, pairRid, pInfo.id, job.serverId);
+        : exp.kind === 'retract'
+          ? (m.from === job.serverId && m.to === pInfo.id && m.jsongle.action === 'session-retract' && m.jsongle.reason === 'gone' && m.jsongle.sid === exp.sid ? null : 'expected session-retract gone for the call of the fuzzed connection')
+          : checkMemberEvent(m, exp.event, exp.member, pairRid, pInfo.id, job.serverId);
       if (problem) {
         result.failures.push(`lane ${job.lane} (seed ${job.seed}): partner: ${problem}; got ${preview(JSON.stringify(m), 400)}`);
         break;
@@ -332,6 +336,8 @@ function checkWindow(window: Msg[], o: Outcome, msg: Msg, c: WindowContext): str
       return one((m) => m.jsongle.action === 'iq-result' && echoes(m) && jsonEqual(m.jsongle.description, { rid: o.rid }), `iq-result {rid: ${o.rid}}`);
     case 'unreachable':
       return one((m) => isCallInfo(m, j, 'unreachable', 'ended'), 'session-info unreachable');
+    case 'busy':
+      return one((m) => isCallInfo(m, j, 'unreachable', 'ended') && m.jsongle.description.condition === 'busy', 'session-info unreachable busy (glare)');
     case 'relay':
       if (o.extra === 'trying') return one((m) => isCallInfo(m, j, 'trying', 'tried'), 'session-info trying');
       if (o.extra === 'ack') {

@@ -3,7 +3,8 @@
  * predicts, from protocol.md alone, what the server must answer to a frame. The checks run in
  * the spec's order: JSON object (400003) → jsongle object (400002) → hello done (403002) →
  * action known (405001) → the action's parameters (400001) → room membership (404002) → room
- * state (unreachable / 404003).
+ * state (unreachable / 404003). Calls (users-calls-sessions.md §3): F's live call in the pair room
+ * (F is always its caller: P never answers) makes a propose with another sid glare (`busy`).
  */
 import { isPlainObject } from './json.js';
 import {
@@ -26,13 +27,17 @@ export type Outcome =
   | { t: 'second-hello' }
   | { t: 'join'; rid: string; kind: RoomKind; already: boolean }
   | { t: 'leave'; rid: string }
-  | { t: 'relay'; rid: string; toPeer: boolean; extra: 'trying' | 'ack' | null }
+  | { t: 'relay'; rid: string; toPeer: boolean; extra: 'trying' | 'ack' | null; call?: { starts: string } | { ends: string } }
   | { t: 'unreachable' }
+  | { t: 'busy' }
   | { t: 'none' };
 
 export class LaneModel {
   helloed = false;
   readonly rooms = new Map<string, ModelRoom>();
+  /** The sid of F's call in the room it shares with P, from the propose to F's retract or terminate
+   * (P never answers, so the call never leaves `starting`), or to F leaving that room. */
+  call: { rid: string; sid: string } | null = null;
 
   constructor(readonly serverId: string, readonly helloTransaction: string) {}
 
@@ -72,7 +77,19 @@ export class LaneModel {
       if (!room || !room.members.has('F')) return err(404002);
       if (room.kind === 'room' && room.members.size < 2) return CALL_ACTIONS.has(action) ? { t: 'unreachable' } : err(404003);
       const extra = action === 'session-propose' ? 'trying' : action === 'session-text' || action === 'session-custom' ? 'ack' : null;
-      return { t: 'relay', rid: to, toPeer: room.members.has('P'), extra };
+      const toPeer = room.members.has('P');
+      // A tracked call exists only in a P2P room of two with the peer.
+      if (toPeer && room.kind === 'room' && room.members.size === 2 && CALL_ACTIONS.has(action)) {
+        const sid = j.sid;
+        const live = this.call !== null && this.call.rid === to ? this.call.sid : null;
+        if (action === 'session-propose') {
+          if (live !== null && sid !== live) return { t: 'busy' };
+          if (live === null && typeof sid === 'string') return { t: 'relay', rid: to, toPeer, extra, call: { starts: sid } };
+        } else if (live !== null && sid === live && (action === 'session-retract' || action === 'session-terminate')) {
+          return { t: 'relay', rid: to, toPeer, extra, call: { ends: live } };
+        }
+      }
+      return { t: 'relay', rid: to, toPeer, extra };
     }
     switch (action) {
       case 'iq-set': {
@@ -107,7 +124,10 @@ export class LaneModel {
       let room = this.rooms.get(o.rid);
       if (!room) this.rooms.set(o.rid, (room = { kind: o.kind, members: new Set() }));
       room.members.add('F');
+    } else if (o.t === 'relay' && o.call) {
+      this.call = 'starts' in o.call ? { rid: o.rid, sid: o.call.starts } : null;
     } else if (o.t === 'leave') {
+      if (this.call?.rid === o.rid) this.call = null;
       const room = this.rooms.get(o.rid);
       room?.members.delete('F');
       if (room && room.members.size === 0) this.rooms.delete(o.rid);

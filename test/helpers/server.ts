@@ -5,7 +5,7 @@
 import { loadConfig } from '../../src/config/load.js';
 import type { ConfigOverrides } from '../../src/config/types.js';
 import type { Logger } from '../../src/observability/logger.js';
-import { createServer } from '../../src/server.js';
+import { createServer, type ServerOptions } from '../../src/server.js';
 
 export type ServerHandle = ReturnType<typeof createServer>;
 
@@ -22,7 +22,7 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(overrides: ConfigOverrides = {}, options: { logger?: Logger } = {}): Promise<TestServer> {
+export async function startTestServer(overrides: ConfigOverrides = {}, options: ServerOptions & { logger?: Logger } = {}): Promise<TestServer> {
   const config = loadConfig({
     env: {},
     argv: [],

@@ -57,9 +57,9 @@ async function expectNothingLeft(srv: TestServer, topics: CycleTopics): Promise<
   const { server } = srv;
   await waitFor(() => {
     const s = server.inspectState();
-    return s.connections === 0 && s.helloPending === 0 && s.rooms === 0 && s.memberIndex === 0;
-  }, `every connection, actor and room to be gone (now ${JSON.stringify(server.inspectState())})`, 10_000);
-  expect(server.inspectState()).to.include({ connections: 0, helloPending: 0, rooms: 0, memberIndex: 0 });
+    return s.connections === 0 && s.helloPending === 0 && s.rooms === 0 && s.memberIndex === 0 && s.calls === 0;
+  }, `every connection, actor, room and call to be gone (now ${JSON.stringify(server.inspectState())})`, 10_000);
+  expect(server.inspectState()).to.include({ connections: 0, helloPending: 0, rooms: 0, memberIndex: 0, calls: 0 });
   expect(server.stats.callsInProgress, 'p2p calls in progress').to.equal(0);
   const stats = await getStats(srv);
   expect(stats.users_count, 'users_count').to.equal(0);

@@ -71,11 +71,15 @@ export async function runPair(port: number, n: number, topics: CycleTopics, mucP
       await b.expect(isLeft(rid));
       await b.destroy();
       return;
-    case 5: // P2P call in progress (p2p_count up), then A vanishes mid-call.
+    case 5: // P2P call made active (a call actor, p2p_count up), then A (the callee) vanishes mid-call.
+      b.send({ to: rid, jsongle: { action: 'session-propose', sid: `s${n}`, description: {} } });
+      await a.expect((m) => m.jsongle.action === 'session-propose');
       a.send({ to: rid, jsongle: { action: 'session-accept', sid: `s${n}`, description: {} } });
       await b.expect((m) => m.jsongle.action === 'session-accept');
       await a.destroy();
       await b.expect(isLeft(rid));
+      // The call actor ends the call for the caller: session-info unreachable, condition gone.
+      await b.expect((m) => m.jsongle.action === 'session-info' && m.jsongle.reason === 'unreachable');
       await b.close();
       return;
     default: // 7: both vanish at once while still in the room.

@@ -17,6 +17,7 @@ import {
   connectionMachine,
   type ConnectionContext,
   type ConnectionEvent,
+  type CallView,
   type RoomKind,
   type RoomView,
 } from '../../machines/connection.js';
@@ -74,7 +75,15 @@ const RELAY_ACTION: Record<RelayType, string> = {
 };
 /** `room` has no default: undefined is a case of its own (no such room). */
 const relay = (type: RelayType, room: RoomView | undefined, to = 'r1'): ConnectionEvent =>
-  ({ type, msg: { to, jsongle: { action: RELAY_ACTION[type], description: {} } }, room });
+  ({ type, msg: { to, jsongle: { action: RELAY_ACTION[type], description: {} } }, room, call: undefined });
+/** A call action (sid `s1`) with the call the edge looked up for it. */
+const callRelay = (type: 'client.propose' | 'client.callAction', room: RoomView | undefined, call: CallView | undefined, to = 'r1'): ConnectionEvent =>
+  ({ type, msg: { to, jsongle: { action: RELAY_ACTION[type], sid: 's1', description: {} } }, room, call });
+/** A call between this connection (c1) and c2, or between two others. */
+const OWN_CALL: CallView = { sid: 's1', caller: 'c1', callee: 'c2' };
+const CALLEE_CALL: CallView = { sid: 's1', caller: 'c2', callee: 'c1' };
+const FOREIGN_CALL: CallView = { sid: 's1', caller: 'c7', callee: 'c8' };
+const OTHER_SID_CALL: CallView = { sid: 's0', caller: 'c2', callee: 'c1' };
 const join = (kind: RoomKind = 'room'): ConnectionEvent => ({ type: 'client.join', kind, msg: frame('iq-set', SERVER_ID) });
 const leave = (): ConnectionEvent => ({ type: 'client.leave', msg: frame('iq-set', SERVER_ID) });
 const unknownQuery = (): ConnectionEvent => ({ type: 'client.unknownQuery', msg: frame('iq-set', SERVER_ID) });
@@ -112,7 +121,15 @@ const CLIENT_EVENTS_BEFORE_HELLO: Array<[string, () => ConnectionEvent]> = [
   ['an invalid message', invalid],
 ];
 
-/** What each relay event does after its relay went out: a propose is answered trying, a message acknowledged. */
+/** What each relay event does after its relay to a P2P peer went out: a propose starts its call and is
+ * answered trying, a call action is told to its call actor, a message acknowledged. */
+const AFTER_PEER_RELAY: Record<RelayType, string[]> = {
+  'client.propose': ['startCall', 'replyTrying'],
+  'client.callAction': ['tellCall'],
+  'client.message': ['acknowledgeMessage'],
+  'client.roomEvent': [],
+};
+/** The same after any other relay (no call is tracked in a MUC or a P2P room of more than two). */
 const AFTER_RELAY: Record<RelayType, string[]> = {
   'client.propose': ['replyTrying'],
   'client.callAction': [],
@@ -130,12 +147,13 @@ const ALONE_REPLY: Record<RelayType, string> = {
 /** The guard chain of inRoom, row by row, for one relay event type. */
 function relayChain(type: RelayType): Row[] {
   const after = AFTER_RELAY[type];
+  const afterPeer = AFTER_PEER_RELAY[type];
   const inRoom = (does: string, rooms: string[], event: ConnectionEvent, actions: string[]): Row =>
     ({ does, from: HELLOED_IN, rooms, event, to: HELLOED_IN, actions, roomsAfter: rooms });
   return [
     // 1. the frequent case: a reachable P2P peer
-    inRoom('relays to the one peer of a P2P room of two', ['r1'], relay(type, PEER), ['relayToPeer', ...after]),
-    inRoom('relays to the peer of the second of two rooms it is in', ['m1', 'r1'], relay(type, PEER), ['relayToPeer', ...after]),
+    inRoom('relays to the one peer of a P2P room of two', ['r1'], relay(type, PEER), ['relayToPeer', ...afterPeer]),
+    inRoom('relays to the peer of the second of two rooms it is in', ['m1', 'r1'], relay(type, PEER), ['relayToPeer', ...afterPeer]),
     // 2. a reachable multi-user room (alone in it too: a MUC has no "other member" check)
     inRoom('relays to a multi-user room', ['r1'], relay(type, MUC), ['relayToMultiRoom', ...after]),
     inRoom('relays to a multi-user room it is alone in', ['r1'], relay(type, MUC_ALONE), ['relayToMultiRoom', ...after]),
@@ -200,6 +218,24 @@ const rows: Row[] = [
 
   // helloed, in a room: the relay guard chain, in order, for each relay event type
   ...RELAY_TYPES.flatMap(relayChain),
+
+  // helloed, in a room: call actions for a call the server knows (the call the edge looked up)
+  ...(['client.propose', 'client.callAction'] as const).flatMap((type): Row[] => {
+    const inRoom = (does: string, event: ConnectionEvent, actions: string[], rooms = ['r1']): Row =>
+      ({ does: `${type}: ${does}`, from: HELLOED_IN, rooms, event, to: HELLOED_IN, actions });
+    const afterPeer = AFTER_PEER_RELAY[type];
+    return [
+      inRoom("relays the caller's own call action", callRelay(type, PEER, OWN_CALL), ['relayToPeer', ...afterPeer]),
+      inRoom("relays the callee's call action", callRelay(type, PEER, CALLEE_CALL), ['relayToPeer', ...afterPeer]),
+      inRoom('refuses a stranger to a known call with replyNotCallParty (409002), never relaying', callRelay(type, PEER, FOREIGN_CALL), ['replyNotCallParty']),
+      inRoom('refuses a stranger in a MUC too', callRelay(type, MUC, FOREIGN_CALL), ['replyNotCallParty']),
+      inRoom('answers a stranger outside the room it names with replyNotInRoom (membership first)', callRelay(type, view('r2', 'room', 2), FOREIGN_CALL, 'r2'), ['replyNotInRoom']),
+    ];
+  }),
+  { does: 'client.propose: refuses glare (the room has a live call with another sid) with replyBusy', from: HELLOED_IN, rooms: ['r1'], event: callRelay('client.propose', PEER, OTHER_SID_CALL), to: HELLOED_IN, actions: ['replyBusy'] },
+  { does: 'client.propose: answers glare outside the room it names with replyNotInRoom', from: HELLOED_IN, rooms: ['r1'], event: callRelay('client.propose', view('r2', 'room', 2), OTHER_SID_CALL, 'r2'), to: HELLOED_IN, actions: ['replyNotInRoom'] },
+  { does: 'client.propose: answers a propose with a known sid from before hello with replyHelloRequired', from: 'connected', event: callRelay('client.propose', PEER, FOREIGN_CALL), to: 'connected', actions: ['replyHelloRequired'] },
+  { does: 'client.callAction: answers a stranger in no room with replyNotInRoom', from: HELLOED_OUT, event: callRelay('client.callAction', PEER, FOREIGN_CALL), to: HELLOED_OUT, actions: ['replyNotInRoom'] },
 
   // helloed, in a room: everything inherited from helloed
   { does: 'rejects a second hello while in a room', from: HELLOED_IN, rooms: ['r1'], event: hello(), guards: { isHelloValid: true }, to: HELLOED_IN, actions: ['rejectSecondHello'] },
@@ -301,7 +337,7 @@ describe('connection machine', () => {
     it('reads the room view only through the event: guards see the room passed, not one of their own', () => {
       // The same snapshot and message routed three ways by the room view alone.
       const m = machineWith();
-      const route = (room: RoomView | undefined) => types(transition(m, snapshotIn(m, HELLOED_IN, ['r1']), relay('client.callAction', room))[1]);
+      const route = (room: RoomView | undefined) => types(transition(m, snapshotIn(m, HELLOED_IN, ['r1']), relay('client.roomEvent', room))[1]);
       expect(route(PEER)).to.deep.equal(['relayToPeer']);
       expect(route(MUC)).to.deep.equal(['relayToMultiRoom']);
       expect(route(undefined)).to.deep.equal(['replyNotInRoom']);

@@ -152,16 +152,6 @@ describe('LocalMembership', () => {
       expect(rooms.memberIndexSize).to.equal(0);
     });
 
-    it('ends a call in progress when a member leaves, so p2p_count keeps no ghost', () => {
-      const { membership, rooms, stats } = setup();
-      membership.join(req('a', 'r'));
-      membership.join(req('b', 'r'));
-      rooms.get('r')!.callAccepted();
-      expect(stats.callsInProgress).to.equal(1);
-      membership.leave('b', 'r');
-      expect(stats.callsInProgress).to.equal(0);
-      expect(rooms.get('r')!.inCall).to.equal(false);
-    });
   });
 
   describe('leaveAll', () => {
@@ -178,16 +168,6 @@ describe('LocalMembership', () => {
       expect(io.calls.sort()).to.deep.equal(['unsubscribe a muc/m1', 'unsubscribe a room/r1']);
     });
 
-    it('ends the call of every room it was in', () => {
-      const { membership, rooms, stats } = setup();
-      membership.join(req('a', 'r1'));
-      membership.join(req('b', 'r1'));
-      rooms.get('r1')!.callAccepted();
-      membership.leaveAll('b');
-      expect(stats.callsInProgress).to.equal(0);
-      expect(rooms.get('r1')!.inCall).to.equal(false);
-    });
-
     it('does nothing for a connection in no room', () => {
       const { membership, rooms, io } = setup();
       membership.join(req('a', 'r1'));
@@ -198,16 +178,14 @@ describe('LocalMembership', () => {
     });
   });
 
-  it('forgets everything on clear(), ending the calls in progress', () => {
-    const { membership, rooms, stats } = setup();
+  it('forgets everything on clear()', () => {
+    const { membership, rooms } = setup();
     membership.join(req('a', 'r1'));
     membership.join(req('b', 'r1'));
     membership.join(req('a', 'm1', { kind: 'muc' }));
-    rooms.get('r1')!.callAccepted();
     membership.clear();
     expect(rooms.size).to.equal(0);
     expect(rooms.memberIndexSize).to.equal(0);
-    expect(stats.callsInProgress).to.equal(0);
     expect(membership.join(req('a', 'r1', { kind: 'muc' })), 'the rid is free again, for any kind').to.equal('joined');
   });
 

@@ -41,11 +41,13 @@ function setup() {
   const stats = new Stats();
   const created: string[] = [];
   const removed: string[] = [];
+  const departed: string[] = [];
   const rooms = new Rooms({ io, stats }, new MessageBuilder(SERVER), 'muc/', {
     roomCreated: (room: Room) => created.push(room.rid),
     roomRemoved: (room: Room) => removed.push(room.rid),
+    memberRemoved: (room: Room, connId: string) => departed.push(`${room.rid}/${connId} (${room.members.size} left)`),
   });
-  return { io, stats, rooms, created, removed };
+  return { io, stats, rooms, created, removed, departed };
 }
 
 const envelope = (action: string, to: string, description: Record<string, unknown> = {}): RelayEnvelope =>
@@ -68,7 +70,6 @@ describe('Rooms', () => {
       expect(room.rid).to.equal('r1');
       expect(room.kind).to.equal('room');
       expect(room.topic).to.equal('room/r1');
-      expect(room.inCall).to.equal(false);
       expect(room.remoteMembers).to.equal(0);
       expect(room.createdAt).to.equal(1234);
       expect([...room.members.keys()]).to.deep.equal(['c1']);
@@ -184,16 +185,14 @@ describe('Rooms', () => {
       expect(io.calls).to.deep.equal([]);
     });
 
-    it('ends the call of a room when a member leaves it (p2p_count keeps no ghost)', () => {
-      const { rooms, stats } = setup();
-      const room = rooms.add('r1', 'room', member('c1'));
+    it('tells memberRemoved once per member removed, after it is out (the call owner ends its calls there)', () => {
+      const { rooms, departed } = setup();
+      rooms.add('r1', 'room', member('c1'));
       rooms.add('r1', 'room', member('c2'));
-      room.callAccepted();
-      expect(stats.callsInProgress).to.equal(1);
       rooms.remove('r1', 'c2');
-      expect(room.inCall).to.equal(false);
-      expect(stats.callsInProgress).to.equal(0);
-      expect(stats.callsAccepted).to.equal(1);
+      rooms.remove('r1', 'c2');
+      rooms.remove('r1', 'c1');
+      expect(departed).to.deep.equal(['r1/c2 (1 left)', 'r1/c1 (0 left)']);
     });
 
     it('brings memberIndexSize back to 0 once every connection left every room', () => {
@@ -236,19 +235,17 @@ describe('Rooms', () => {
       expect([...rooms.all()].map((r) => r.rid).sort()).to.deep.equal(['m1', 'r1']);
     });
 
-    it('clear() drops every room and index entry, ends calls and calls roomRemoved for each room', () => {
-      const { rooms, removed, stats } = setup();
+    it('clear() drops every room and index entry and calls roomRemoved for each room', () => {
+      const { rooms, removed } = setup();
       rooms.add('r1', 'room', member('c1'));
-      rooms.add('r1', 'room', member('c2')).callAccepted();
+      rooms.add('r1', 'room', member('c2'));
       rooms.add('m1', 'muc', member('c1'));
-      expect(stats.callsInProgress).to.equal(1);
       rooms.clear();
       expect(rooms.size).to.equal(0);
       expect(rooms.memberIndexSize).to.equal(0);
       expect([...rooms.ridsOf('c1')]).to.deep.equal([]);
       expect(rooms.get('r1')).to.equal(undefined);
       expect(removed.sort()).to.deep.equal(['m1', 'r1']);
-      expect(stats.callsInProgress).to.equal(0);
     });
 
     it('works without event callbacks', () => {
@@ -467,18 +464,13 @@ describe('Room fan-out', () => {
       expect(JSON.parse(call[3] as string).to).to.equal('c2');
     });
 
-    it('follows the call: session-accept starts it once, session-terminate ends it once', () => {
+    it('relays call actions without keeping call state (calls are src/calls/)', () => {
       const { room, stats } = twoInRoom();
       room.relayToPeer('c2', envelope('session-accept', 'r1'));
-      room.relayToPeer('c2', envelope('session-accept', 'r1'));
-      expect(room.inCall).to.equal(true);
-      expect(stats.callsInProgress).to.equal(1);
-      expect(stats.callsAccepted).to.equal(1);
       room.relayToPeer('c1', envelope('session-terminate', 'r1'));
-      room.relayToPeer('c1', envelope('session-terminate', 'r1'));
-      expect(room.inCall).to.equal(false);
       expect(stats.callsInProgress).to.equal(0);
-      expect(stats.callsAccepted).to.equal(1);
+      expect(stats.callsAccepted).to.equal(0);
+      expect(stats.relayed.room['session-accept']).to.equal(1);
     });
   });
 
@@ -503,13 +495,6 @@ describe('Room fan-out', () => {
       expect(stats.framesSent).to.equal(2);
       expect(stats.bytesSent).to.equal(2 * text.length);
       expect(stats.relayed.muc['session-custom']).to.equal(1);
-    });
-
-    it('does not follow calls (a MUC has no P2P call state)', () => {
-      const { room, stats } = twoInRoom('muc');
-      room.relayToMultiRoom('c1', 'alice', envelope('session-accept', 'r1'));
-      expect(room.inCall).to.equal(false);
-      expect(stats.callsInProgress).to.equal(0);
     });
 
     it('asks for the other nodes too when a member is remote', () => {
@@ -546,16 +531,6 @@ describe('Room fan-out', () => {
       expect(stats.relayed.room['session-info'], 'one relayed message, two frames').to.equal(1);
     });
 
-    it('follows the call like a room of two', () => {
-      const { rooms, stats } = setup();
-      const room = rooms.add('r1', 'room', member('c1'));
-      rooms.add('r1', 'room', member('c2'));
-      rooms.add('r1', 'room', member('c3'));
-      room.relayToEachMember('c2', envelope('session-accept', 'r1'));
-      expect(stats.callsInProgress).to.equal(1);
-      room.relayToEachMember('c1', envelope('session-terminate', 'r1'));
-      expect(stats.callsInProgress).to.equal(0);
-    });
   });
 
   it('profilesExcept lists the other members\' profiles in join order', () => {

@@ -117,13 +117,19 @@ describe('Monitoring metrics: messages, calls and bytes', () => {
     expect(text).to.match(/^jsongle_relayed_messages_total\{kind="p2p",action="session-event"\} [1-9]\d*$/m);
   });
 
-  it('counts an accepted call in p2p_count and p2p_total until it is terminated', async () => {
+  it('counts a call that became active in p2p_count and p2p_total until it is terminated, with its set-up, duration and reason', async () => {
     const start = await stats();
     const r = rid();
     const [a, b] = await p2pPair(srv().url(), r);
     const call = { sid: `sid-${r}`, initiator: a.connectionId, responder: b.connectionId };
-    a.relay(r, 'session-accept', call);
+    a.relay(r, 'session-propose', call);
+    await b.expectMessage({ jsongle: { action: 'session-propose' } });
+    // An accept with no propose before it is relayed but is no call the server knows: not counted.
+    a.relay(r, 'session-accept', { ...call, sid: `unknown-${r}` });
     await b.expectMessage({ jsongle: { action: 'session-accept' } });
+    expect((await stats()).p2p_total).to.equal(start.p2p_total);
+    b.relay(r, 'session-accept', call);
+    await a.expectMessage({ jsongle: { action: 'session-accept' } });
     let now = await stats();
     expect(now.p2p_count).to.equal(start.p2p_count + 1);
     expect(now.p2p_total).to.equal(start.p2p_total + 1);
@@ -132,6 +138,12 @@ describe('Monitoring metrics: messages, calls and bytes', () => {
     now = await stats();
     expect(now.p2p_count).to.equal(start.p2p_count);
     expect(now.p2p_total).to.equal(start.p2p_total + 1);
+    const text = await metrics();
+    expect(text).to.match(/^jsongle_calls_ended_total\{reason="terminate"\} [1-9]\d*$/m);
+    expect(text).to.match(/^jsongle_call_setup_seconds_bucket\{le="\+Inf"\} [1-9]\d*$/m);
+    expect(text).to.match(/^jsongle_call_setup_seconds_count [1-9]\d*$/m);
+    expect(text).to.match(/^jsongle_call_duration_seconds_bucket\{le="5"\} [1-9]\d*$/m);
+    expect(text).to.match(/^# TYPE jsongle_call_duration_seconds histogram$/m);
   });
 
   it('adds session-metrics duration to p2p_duration_total and ice-failed to p2p_failed_total', async () => {
