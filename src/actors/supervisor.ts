@@ -159,10 +159,8 @@ export function createSupervisor(deps: SupervisorDeps) {
       closeRemainingConnections: () => {
         logger.warn('drain timeout: closing the remaining connections', { remaining: connections.size });
         // The supervisor is reaching its final state: clean up here rather than through ws.closed events.
-        const remaining = connections.sockets();
-        for (const ws of remaining) connections.release(ws.getUserData().id);
+        connections.closeAll();
         membership.clear();
-        for (const ws of remaining) if (!ws.getUserData().closed) ws.close();
       },
       notifyStopped: () => {
         helloClock.stop();

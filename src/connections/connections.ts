@@ -130,6 +130,13 @@ export class Connections implements RoomIO {
     actor?.send({ type: 'ws.closed' });
   }
 
+  /** Shutdown past the drain deadline: every connection is released, then its socket cut. */
+  closeAll(): void {
+    const remaining = this.sockets();
+    for (const ws of remaining) this.release(ws.getUserData().id);
+    for (const ws of remaining) if (!ws.getUserData().closed) ws.close();
+  }
+
   /** Every socket still open (drain, shutdown). */
   sockets(): Socket[] {
     return [...this.open.values()];
