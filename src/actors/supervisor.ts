@@ -166,6 +166,7 @@ export function createSupervisor(deps: SupervisorDeps) {
         helloClock.stop();
         deps.stopped();
       },
+      forgetFailedCall: () => deps.calls.forgetFailed(),
       closeFailedConnection: ({ event }) => {
         // Every connection actor has the same id (see createConnectionActor), so the failed one is
         // found by its status: a scan, but only when a bug made an action throw.
