@@ -32,6 +32,11 @@ export interface Config {
   readonly restAllowedHosts: string;
   /** Lengths of uid, dn and rid (src/protocol/identifiers.ts). */
   readonly limits: { readonly uidMaxLength: number; readonly dnMaxLength: number; readonly ridMaxLength: number };
+  /** Identity tokens (JWT) checked at the upgrade. */
+  readonly auth: AuthConfig;
+  /** TURN REST credentials and STUN URIs handed out as ICE servers. */
+  readonly turn: { readonly secret: string; readonly uris: readonly string[]; readonly ttlSec: number };
+  readonly stun: { readonly uris: readonly string[] };
   readonly cluster: ClusterConfig;
   readonly logDefaultLevel: LogLevel;
   readonly logPath: string;
@@ -41,6 +46,14 @@ export interface Config {
   readonly key: string;
   readonly cert: string;
   readonly inspect: { readonly enabled: boolean; readonly url: string };
+}
+
+export interface AuthConfig {
+  readonly jwtSecret: string;
+  readonly jwtPublicKeyFile: string;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  readonly jwtClockToleranceSec: number;
 }
 
 export interface ClusterConfig {
@@ -56,11 +69,14 @@ export interface ClusterConfig {
 }
 
 /** Partial config for tests and embedding: nested groups may be given in part. */
-export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit' | 'auth' | 'turn' | 'stun'>> & {
   limits?: Partial<Config['limits']>;
   authFailureLimit?: Partial<Config['authFailureLimit']>;
   rateLimit?: Partial<Config['rateLimit']>;
   upgradeLimit?: Partial<Config['upgradeLimit']>;
   inspect?: Partial<Config['inspect']>;
   cluster?: Partial<Config['cluster']>;
+  auth?: Partial<Config['auth']>;
+  turn?: Partial<Config['turn']>;
+  stun?: Partial<Config['stun']>;
 };
