@@ -73,12 +73,12 @@ describe('A WebRTC call forced through a real coturn with server-issued TURN cre
     const caller = await openDemo('alice', room, '&autocall=1');
 
     for (const [page, uid] of [[caller, 'alice'], [callee, 'bob']] as const) {
+      await page.waitForFunction('window.demo && window.demo.connectionState === "connected"', null, { timeout: 30_000 });
       // The server handed out a TURN entry for this page's uid (from its token), and nothing else.
       const servers = (await page.evaluate('window.demo.iceServers')) as Array<{ urls: string[]; username: string; credential: string }>;
       expect(servers).to.have.length(1);
       expect(servers[0].urls).to.deep.equal([turn.uri]);
       expect(servers[0].username).to.match(new RegExp(`^\\d+:${uid}$`));
-      await page.waitForFunction('window.demo && window.demo.connectionState === "connected"', null, { timeout: 30_000 });
       await page.waitForFunction('document.getElementById("remote").videoWidth > 0', null, { timeout: 15_000 });
       // ICE selected a relayed pair on both ends: the media went through coturn.
       await page.waitForFunction('window.demo.candidateTypes !== null', null, { timeout: 10_000 });
