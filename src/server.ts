@@ -48,13 +48,6 @@ export interface ServerHandle {
 
 export function createServer(config: Config, options: ServerOptions = {}): ServerHandle {
   assertNativeUws();
-  const logger = options.logger ?? createLogger(config);
-  const stats = new Stats();
-  const wsApp = createApp(config);
-  const restApp = createApp(config);
-  const tls = Boolean(config.key && config.cert);
-  const started = new Date().toJSON();
-
   // Identity tokens (auth.jwt*): null when none is configured. A key file that cannot be used stops the start.
   let tokenVerifier: TokenVerifier | null;
   try {
@@ -62,6 +55,13 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   } catch (err) {
     throw new StartupError((err as Error).message);
   }
+  const logger = options.logger ?? createLogger(config);
+  const stats = new Stats();
+  const wsApp = createApp(config);
+  const restApp = createApp(config);
+  const tls = Boolean(config.key && config.cert);
+  const started = new Date().toJSON();
+
   const builder = new MessageBuilder({ id: config.id, version: PACKAGE.version, info: config.info });
   // cluster.engine: "local" keeps everything in this process; "redis" spans processes and hosts.
   const cluster = config.cluster?.engine === 'redis' ? new RedisCluster(config, logger, wsApp) : null;

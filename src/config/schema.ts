@@ -128,7 +128,7 @@ export const configSchema = {
   // --- Transport / HTTP edge hardening (docs/security.md) ---
   authFailureLimit: {
     perAddress: {
-      doc: 'Upgrades with a missing or wrong appToken one address may make per window; then every upgrade from it gets HTTP 429 until it refills. Applies to loopback too. 0 disables.',
+      doc: 'Upgrades with a missing or wrong appToken or identity token one address may make per window; then every upgrade from it gets HTTP 429 until it refills. Applies to loopback too. 0 disables.',
       format: 'nat', default: 20, env: 'authFailureLimit_perAddress',
     },
     windowSec: {
