@@ -4,12 +4,14 @@
  * stay inside the token's rooms (403006), and a good token works end to end.
  */
 import { expect } from 'chai';
+import { connect } from 'node:net';
 import { SignJWT } from 'jose';
 import { RawUpgradeRefused, RawWebSocket, type RawConnectOptions } from '../../leak/raw-ws.js';
 import { TestClient } from '../../helpers/client.js';
 import { getJson } from '../../helpers/http.js';
 import { rid } from '../../helpers/ids.js';
 import { useTestServer } from '../../helpers/suite.js';
+import { waitFor } from '../../helpers/wait.js';
 import { mintToken, type MintOptions } from '../../../src/tools/token.js';
 
 const SECRET = 'integration-secret-0123456789abcdef';
@@ -129,6 +131,24 @@ describe('Identity tokens at the upgrade', () => {
     // The rid's own rules come first: an invalid rid is still 400001.
     expect((await c.request('session-join', { rid: 42 })).jsongle.description.errorCode).to.equal(400001);
     expect(srv().server.stats.errorsByCode['403006']).to.be.greaterThanOrEqual(2);
+  });
+
+  it('leaves nothing behind when clients vanish while their token is being checked (onAborted)', async () => {
+    const s = srv();
+    const t = await token({ sub: 'ghost' });
+    // jose verifies on WebCrypto (asynchronous): each socket is gone before or while its answer is due.
+    await Promise.all(Array.from({ length: 20 }, () => new Promise<void>((resolve) => {
+      const sock = connect({ host: '127.0.0.1', port: s.wsPort }, () => {
+        sock.write(`GET /?token=${t} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+        sock.destroy();
+      });
+      sock.on('close', () => resolve());
+      sock.on('error', () => {});
+    })));
+    await waitFor(() => s.server.inspectState().connections === 0, 'every vanished client to be gone', 5000);
+    // The server still admits and serves a client with a good token.
+    const c = await TestClient.connect(url(await token({ sub: 'alice' })));
+    await c.hello('alice');
   });
 
   it('passes GET /tests: the self-check signs its own clients in', async () => {
