@@ -42,6 +42,16 @@ export interface RoomView {
   readonly beyondReach: boolean;
 }
 
+/** The verified claims of the connection's identity token (null in the context: no token configured). */
+export interface TokenIdentity {
+  /** The user's uid: the hello may not claim another. */
+  readonly sub: string;
+  /** Display name, the profile's dn when the hello gives none. */
+  readonly name?: string;
+  /** Rooms the token grants (an entry ending in `*` is a prefix); absent: every room. */
+  readonly rooms?: readonly string[];
+}
+
 /** What the chart reads of the call a call action names (the call owner's record; src/calls/). */
 export interface CallView {
   readonly sid: string;
@@ -59,11 +69,15 @@ export interface ConnectionContext {
   profile: { uid: string; dn?: string } | null;
   /** Rooms this connection is in. A Set changed in place: a join costs O(1) however many rooms it holds. */
   rooms: Set<string>;
+  /** The token's claims, bound at the upgrade (null: no token configured). */
+  identity: TokenIdentity | null;
 }
 
 export interface ConnectionInput {
   id: string;
   helloTransaction: string;
+  /** The token's claims (absent or null: no token configured). */
+  identity?: TokenIdentity | null;
 }
 
 /** A relayed message and the room its `to` names (undefined: no such room). For a call action,
@@ -79,6 +93,7 @@ export type ConnectionEvent =
   | { type: 'client.join'; msg: Frame; kind: RoomKind }
   | { type: 'client.leave'; msg: Frame }
   | { type: 'client.unknownQuery'; msg: Frame }
+  | { type: 'client.iceServers'; msg: Frame }
   | ({ type: 'client.propose' } & RelayEvent)
   | ({ type: 'client.callAction' } & RelayEvent)
   | ({ type: 'client.message' } & RelayEvent)
@@ -109,6 +124,23 @@ export interface JoinParams {
 const isMember = (context: ConnectionContext, e: RelayEvent): boolean => context.rooms.has(e.msg.to);
 const isParty = (context: ConnectionContext, call: CallView): boolean => call.caller === context.id || call.callee === context.id;
 
+// --- Identity (hello rules and join grant): users-calls-sessions.md §1 ---
+/** A description's field, if the description is an object that has it. */
+const field = (msg: Frame, name: string): unknown => {
+  const d = msg.jsongle.description;
+  return typeof d === 'object' && d !== null && Object.hasOwn(d, name) ? Reflect.get(d, name) : undefined;
+};
+/** A token's `rooms` claim grants a rid by name, or by prefix for an entry ending in `*`. */
+export const isRoomGranted = (rooms: readonly string[], rid: string): boolean =>
+  rooms.some((r) => (r.endsWith('*') ? rid.startsWith(r.slice(0, -1)) : r === rid));
+/** The profile of a valid hello: with a token, the uid is its sub and the dn defaults to its name. */
+const helloProfile = (msg: Frame, identity: TokenIdentity | null): { uid: string; dn?: string } => {
+  const uid = identity?.sub ?? String(field(msg, 'uid'));
+  const dn = field(msg, 'dn') ?? identity?.name;
+  return typeof dn === 'string' ? { uid, dn } : { uid };
+};
+// --- end of identity ---
+
 export const connectionMachine = setup({
   types: {
     context: {} as ConnectionContext,
@@ -125,6 +157,9 @@ export const connectionMachine = setup({
     replyMalformed: (_, _p: { code: number }) => {},
     replyInvalid: (_, _p: InvalidParams) => {},
     replyQueryNotSupported: (_, _p: FrameParams) => {},
+    rejectHelloForIdentity: (_, _p: FrameParams) => {},
+    replyNotGranted: (_, _p: FrameParams) => {},
+    replyIceServers: (_, _p: FrameParams) => {},
     replyNotInRoom: (_, _p: FrameParams) => {},
     replyUnreachable: (_, _p: FrameParams) => {},
     replyNoOtherMember: (_, _p: FrameParams) => {},
@@ -151,10 +186,7 @@ export const connectionMachine = setup({
     closeForShutdown: () => {},
     // Pure
     assignProfile: assign({
-      profile: (_, p: FrameParams) => {
-        const d = p.msg.jsongle.description as { uid: string; dn?: string };
-        return d.dn === undefined ? { uid: d.uid } : { uid: d.uid, dn: d.dn };
-      },
+      profile: ({ context }, p: FrameParams) => helloProfile(p.msg, context.identity),
       // The hello is answered: its transaction is not needed again (one string less per connection).
       helloTransaction: () => '',
     }),
@@ -179,6 +211,17 @@ export const connectionMachine = setup({
     isNotMemberOfTarget: ({ context }, e: RelayEvent) => e.room === undefined || !isMember(context, e),
     isAloneInRoom: (_, e: RelayEvent) => e.room !== undefined && e.room.kind === 'room' && e.room.members.size < 2,
     isRoomBeyondReach: (_, e: RelayEvent) => e.room !== undefined && e.room.beyondReach,
+    // Pure: the token's claims against the hello and the join
+    isHelloForAnotherUser: ({ context }, p: FrameParams) => {
+      const uid = field(p.msg, 'uid');
+      return context.identity !== null && typeof uid === 'string' && uid !== context.identity.sub;
+    },
+    isJoinOutsideGrant: ({ context }, p: FrameParams) => {
+      const rooms = context.identity?.rooms;
+      const rid = field(p.msg, 'rid');
+      // A rid that is not a string is the supervisor's 400001, not a grant question.
+      return rooms !== undefined && typeof rid === 'string' && !isRoomGranted(rooms, rid);
+    },
     isLastRoom: ({ context }, p: { rid: string }) => context.rooms.size === 1 && context.rooms.has(p.rid),
     // Calls: they read the call looked up at the edge
     isFromCallStranger: ({ context }, e: RelayEvent) =>
@@ -193,6 +236,7 @@ export const connectionMachine = setup({
     helloTransaction: input.helloTransaction,
     profile: null,
     rooms: new Set<string>(),
+    identity: input.identity ?? null,
   }),
   initial: 'connected',
   on: {
@@ -209,6 +253,7 @@ export const connectionMachine = setup({
       on: {
         'hello.timeout': { target: 'closing', actions: 'closeForHelloTimeout' },
         'client.hello': [
+          { guard: { type: 'isHelloForAnotherUser', params: ({ event }) => event }, actions: { type: 'rejectHelloForIdentity', params: ({ event }) => event } },
           {
             guard: { type: 'isHelloValid', params: ({ event }) => event },
             target: 'helloed',
@@ -222,6 +267,7 @@ export const connectionMachine = setup({
         'client.join': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
         'client.leave': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
         'client.unknownQuery': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
+        'client.iceServers': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
         'client.propose': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
         'client.callAction': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
         'client.message': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
@@ -235,9 +281,13 @@ export const connectionMachine = setup({
       initial: 'outOfRoom',
       on: {
         'client.hello': { actions: { type: 'rejectSecondHello', params: ({ event }) => event } },
-        'client.join': { actions: { type: 'askSupervisorToJoin', params: ({ event }) => event } },
+        'client.join': [
+          { guard: { type: 'isJoinOutsideGrant', params: ({ event }) => event }, actions: { type: 'replyNotGranted', params: ({ event }) => event } },
+          { actions: { type: 'askSupervisorToJoin', params: ({ event }) => event } },
+        ],
         'client.leave': { actions: { type: 'askSupervisorToLeave', params: ({ event }) => event } },
         'client.unknownQuery': { actions: { type: 'replyQueryNotSupported', params: ({ event }) => event } },
+        'client.iceServers': { actions: { type: 'replyIceServers', params: ({ event }) => event } },
         'client.metrics': { actions: { type: 'recordCallMetrics', params: ({ event }) => event } },
         'client.invalid': { actions: { type: 'replyInvalid', params: ({ event }) => event } },
       },

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { InspectionEvent } from 'xstate';
 import { createSupervisor } from './actors/supervisor.js';
+import { createTokenVerifier, type TokenVerifier } from './auth/jwt.js';
 import { listenShared } from './cluster/listen.js';
 import { RedisCluster } from './cluster/redis-cluster.js';
 import type { ClusterStatus } from './observability/cluster-status.js';
@@ -49,6 +50,13 @@ export interface ServerHandle {
 
 export function createServer(config: Config, options: ServerOptions = {}): ServerHandle {
   assertNativeUws();
+  // Identity tokens (auth.jwt*): null when none is configured. A key file that cannot be used stops the start.
+  let tokenVerifier: TokenVerifier | null;
+  try {
+    tokenVerifier = createTokenVerifier(config.auth, config.limits);
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
   const logger = options.logger ?? createLogger(config);
   const stats = new Stats();
   const wsApp = createApp(config);
@@ -124,6 +132,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     isAccepting: supervisor.isAccepting,
     connectionCount: () => connections.size,
     maxConnections,
+    tokenVerifier,
   });
   // Edge hardening: plain HTTP to wsPort gets 426 (a catch-all: a more specific route, e.g. /socket.io/*, precedes it).
   attachUpgradeRequired(wsApp, stats);
@@ -144,6 +153,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     },
     lifecycle: supervisor.lifecycle,
     cluster: () => cluster?.status() ?? null,
+    tokenVerifier,
   };
   registerMonitoringRoutes(restApp, monitoring);
 
@@ -178,7 +188,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         stopBackpressureSweep = startBackpressureSweep(connections, {
           maxTotalBytes: config.maxBackpressureTotalBytes ?? 0, slowReaderTimeoutMs: (config.slowReaderTimeoutSec ?? 0) * 1000,
         }, stats, logger);
-        if (!config.appToken) logger.warn('appToken is empty: any client may connect');
+        if (!config.appToken && !tokenVerifier) logger.warn('appToken is empty and no identity token is configured: any client may connect and claim any uid');
         logger.info('listening', {
           ws: `${tls ? 'wss' : 'ws'}://${config.wsHost}:${wsPort}/`,
           rest: `${tls ? 'https' : 'http'}://${config.restHost}:${restPort}/`,

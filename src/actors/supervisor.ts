@@ -91,7 +91,8 @@ export function createSupervisor(deps: SupervisorDeps) {
         const ws = socket as Socket;
         const d = ws.getUserData();
         stats.connectionsOpened++;
-        const actor = createConnectionActor(connectionMachine, { id: d.id, helloTransaction: randomUUID() }, self as SupervisorActor);
+        // identity: the token's verified claims, bound at the upgrade (null without JWT).
+        const actor = createConnectionActor(connectionMachine, { id: d.id, helloTransaction: randomUUID(), identity: d.identity }, self as SupervisorActor);
         d.actor = actor;
         connections.add(ws);
         actor.start();

@@ -3,6 +3,7 @@ import type { Config } from '../config/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Stats } from '../observability/stats.js';
 import type { ClusterStatus } from '../observability/cluster-status.js';
+import type { TokenVerifier } from '../auth/jwt.js';
 
 export interface MonitoringContext {
   readonly config: Config;
@@ -29,4 +30,6 @@ export interface MonitoringContext {
   lifecycle(): string;
   /** The Redis engine's health and counters; null with the local engine. */
   cluster(): ClusterStatus | null;
+  /** Identity tokens (auth.jwt*): the self-check mints its own; absent or null: none needed. */
+  readonly tokenVerifier?: TokenVerifier | null;
 }

@@ -28,10 +28,11 @@ export class MessageBuilder {
     });
   }
 
-  ack(to: string, transaction: unknown, status: 'success' | 'failed'): string {
-    return this.encode(to, typeof transaction === 'string'
-      ? { action: 'ack', status, transaction }
-      : { action: 'ack', status });
+  /** `description` (the hello ack's iceServers) only when there is something to say. */
+  ack(to: string, transaction: unknown, status: 'success' | 'failed', description?: Record<string, unknown>): string {
+    const jsongle: Record<string, unknown> = typeof transaction === 'string' ? { action: 'ack', status, transaction } : { action: 'ack', status };
+    if (description !== undefined) jsongle.description = description;
+    return this.encode(to, jsongle);
   }
 
   sessionError(to: string, code: ErrorCode, arg?: string): string {

@@ -1,6 +1,6 @@
 /** Per-socket user data kept by uWS: everything the message path needs without a Map lookup. */
 import type { WebSocket } from 'uWebSockets.js';
-import type { ConnectionActor } from '../../machines/connection.js';
+import type { ConnectionActor, TokenIdentity } from '../../machines/connection.js';
 
 export interface SocketData {
   /** Connection id (uuid): the client's address.  */
@@ -22,6 +22,8 @@ export interface SocketData {
   sendRefused: boolean;
   /** Date.now() at the upgrade: duration_total adds the minutes each connection stayed open. */
   readonly openedAtMs: number;
+  /** The identity token's verified claims (null: no token configured); the actor's input. */
+  readonly identity: TokenIdentity | null;
 }
 
 export type Socket = WebSocket<SocketData>;

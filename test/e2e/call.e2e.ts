@@ -9,27 +9,12 @@ import { expect } from 'chai';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { rid } from '../helpers/ids.js';
 import { waitFor } from '../helpers/wait.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
-
-/** dist/test/e2e/ → the repository root. */
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const EXAMPLE = join(REPO, 'examples', 'browser');
-const ARTIFACTS = join(REPO, 'test-artifacts');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
-  // Fake camera and microphone, granted without a prompt.
-  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-  // Without it Chromium gathers no candidate at all on loopback.
-  '--allow-loopback-in-peer-connection',
-];
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, EXAMPLE, REPO } from './browser.js';
 
 /** What a page says about itself (window.demo in examples/browser/src/main.ts). */
 const demo = (page: Page, expr: string) => page.evaluate(`window.demo && (${expr})`);

@@ -12,7 +12,7 @@ export class FakeSocket {
   constructor(id: string, actor: ConnectionActor | null = null) {
     this.data = {
       id, ip: '127.0.0.1', closed: false, actor, openedAtMs: 0,
-      tokens: 10, lastRefillMs: 0, droppedInWindow: 0, windowStartMs: 0, sendRefused: false,
+      tokens: 10, lastRefillMs: 0, droppedInWindow: 0, windowStartMs: 0, sendRefused: false, identity: null,
     };
   }
 

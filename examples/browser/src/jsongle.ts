@@ -32,6 +32,11 @@ export class JsongleError extends Error {
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
+function iceServersOf(description: unknown): RTCIceServer[] {
+  const list = (description as { iceServers?: unknown } | undefined)?.iceServers;
+  return Array.isArray(list) ? (list as RTCIceServer[]) : [];
+}
+
 interface Pending {
   resolve(msg: Envelope): void;
   reject(err: Error): void;
@@ -79,8 +84,11 @@ export class JsongleClient {
     this.ws.addEventListener('close', handler);
   }
 
-  /** Answers the server's session-hello request; resolves once the server acknowledged it. */
-  async hello(profile: Profile): Promise<void> {
+  /**
+   * Answers the server's session-hello request; resolves once the server acknowledged it, with the
+   * ICE servers the ack hands out (TURN credentials, STUN; empty when the server has none).
+   */
+  async hello(profile: Profile): Promise<RTCIceServer[]> {
     const request = this.helloRequest ?? (await new Promise<Envelope>((resolve) => { this.helloWaiter = resolve; }));
     const ack = await this.send(this.serverId, {
       action: 'iq-result',
@@ -89,6 +97,12 @@ export class JsongleClient {
       description: profile.dn === undefined ? { uid: profile.uid } : { uid: profile.uid, dn: profile.dn },
     }, String(request.jsongle.transaction));
     if (ack.jsongle.status !== 'success') throw new Error('hello refused');
+    return iceServersOf(ack.jsongle.description);
+  }
+
+  /** Fresh TURN credentials (iq-set ice-servers), e.g. before a call that starts near their expiry. */
+  async iceServers(): Promise<RTCIceServer[]> {
+    return iceServersOf((await this.request('ice-servers', {})).jsongle.description);
   }
 
   /** Joins a P2P room; resolves with the other members already in it. */
