@@ -50,10 +50,12 @@ export function provideConnectionMachine(deps: ConnectionDeps) {
       isHelloValid: ({ context }, p) => helloProblem(env(p), context.helloTransaction, config.limits) === null,
     },
     actions: {
-      sendHelloRequest: (a) => reply(a, builder.helloRequest(a.context.id, a.context.helloTransaction)),
+      // Resume: a fresh session after a resume that failed says why; the ack carries the resume token.
+      sendHelloRequest: (a) => reply(a, builder.helloRequest(a.context.id, a.context.helloTransaction, connections.sessions?.failureOf(a.context.id))),
       startHelloClock: ({ context }) => helloClock.add(context.id),
       stopHelloClock: ({ context }) => helloClock.remove(context.id),
-      acknowledgeHello: (a, p) => reply(a, builder.ack(a.context.id, p.msg.jsongle.transaction, 'success')),
+      acknowledgeHello: (a, p) => reply(a, builder.ack(a.context.id, p.msg.jsongle.transaction, 'success', connections.sessions?.grant(a.context.id))),
+      endSuspendedSession: ({ context }) => connections.sessions?.endSuspended(context.id),
       rejectHello: (a, p) => {
         reply(a, builder.ack(a.context.id, p.msg.jsongle.transaction, 'failed'));
         replyError(a, undefined, ErrorCode.BadParameter, helloProblem(env(p), a.context.helloTransaction, config.limits) ?? 'uid');

@@ -1,6 +1,7 @@
 /** Per-socket user data kept by uWS: everything the message path needs without a Map lookup. */
 import type { WebSocket } from 'uWebSockets.js';
 import type { ConnectionActor } from '../../machines/connection.js';
+import type { Session } from '../connections/session.js';
 
 export interface SocketData {
   /** Connection id (uuid): the client's address.  */
@@ -22,6 +23,19 @@ export interface SocketData {
   sendRefused: boolean;
   /** Date.now() at the upgrade: duration_total adds the minutes each connection stayed open. */
   readonly openedAtMs: number;
+  // --- resume (src/connections/sessions.ts) ---
+  /** This socket's session when resume is on (counts frames both ways), else null. */
+  session: Session | null;
+  /** What the upgrade's `resume=` asked, read once at open (then null). */
+  resume: ResumeClaim | null;
+  /** The server ended this socket (end/drop): its close never suspends the session. */
+  endedByServer: boolean;
+  /** Its session was resumed on another socket: its close is not the session's end. */
+  replaced: boolean;
 }
+
+export type ResumeFailure = 'unknown' | 'expired' | 'gap';
+/** A valid resume request (the token and the client's lastSeen), or why it cannot be served. */
+export type ResumeClaim = { readonly token: string; readonly lastSeen: number } | { readonly failed: ResumeFailure };
 
 export type Socket = WebSocket<SocketData>;

@@ -71,8 +71,9 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       const extensions = req.getHeader('sec-websocket-extensions');
       const ip = edge.address(res, req);
       const now = Date.now();
+      const params = new URLSearchParams(query);
       const verdict = admit(
-        { token: new URLSearchParams(query).get('appToken'), origin, ...edge.check(ip, now) },
+        { token: params.get('appToken'), origin, ...edge.check(ip, now) },
         {
           accepting: deps.isAccepting(),
           appToken: config.appToken,
@@ -90,15 +91,20 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
         res.end(JSON.stringify({ error: verdict.message, status: verdict.status }));
         return;
       }
+      // Resume: `resume=<token>&lastSeen=<n>` names a session to take over (its id), or says why not.
+      const resumeToken = connections.sessions === null ? null : params.get('resume');
+      const claimed = resumeToken === null ? null : connections.sessions?.claim(resumeToken, params.get('lastSeen')) ?? null;
       const data: SocketData = {
-        id: randomUUID(), ip, closed: false, actor: null,
+        id: claimed !== null && 'id' in claimed ? (claimed.id as string) : randomUUID(), ip, closed: false, actor: null,
         tokens: burst, lastRefillMs: now, droppedInWindow: 0, windowStartMs: now, sendRefused: false, openedAtMs: now,
+        session: null, resume: claimed?.claim ?? null, endedByServer: false, replaced: false,
       };
       edge.openPerAddress.reserve(ip); // released in close: uWS runs open inside res.upgrade()
       res.upgrade(data, key, protocol, extensions, context);
     },
 
     open(ws: Socket) {
+      if (connections.resume(ws)) return; // resume: the session's actor takes this socket over
       toSupervisor({ type: 'ws.opened', id: ws.getUserData().id, socket: ws });
     },
 
@@ -106,6 +112,7 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       const d = ws.getUserData();
       stats.framesReceived++;
       stats.bytesReceived += frame.byteLength;
+      if (d.session !== null) d.session.received++; // resume: client frames counted across sockets
       const actor = d.actor;
       if (actor === null) return;
       const now = Date.now();
@@ -124,7 +131,10 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
 
     // Pings and pongs cost a rate-limit token like messages (a ping flood bypassed the limit).
     ping: (ws: Socket) => limitControlFrame(ws, messagesPerSecond, burst, connections, stats, logger),
-    pong: (ws: Socket) => limitControlFrame(ws, messagesPerSecond, burst, connections, stats, logger),
+    // A pong answering a resume delivery ping confirms frames (and was asked for: no token).
+    pong: (ws: Socket, message: ArrayBuffer) => {
+      if (connections.sessions?.confirm(ws, message) !== true) limitControlFrame(ws, messagesPerSecond, burst, connections, stats, logger);
+    },
 
     close(ws: Socket, code: number, message: ArrayBuffer) {
       const d = ws.getUserData();
@@ -136,6 +146,7 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       if (reason !== null) stats.countServerClose(reason);
       stats.countConnectionClosed(Date.now() - d.openedAtMs);
       if (logger.isDebugEnabled()) logger.debug('connection closed', { connectionId: d.id, code, reason });
+      if (connections.outlivesSocket(ws, code, reason)) return; // resume: suspended, or resumed elsewhere
       toSupervisor({ type: 'ws.closed', id: d.id });
     },
   });
