@@ -42,7 +42,7 @@ export interface ServerHandle {
   /** Graceful drain: 503001 + close 1001 to every connection, then the ports close. Idempotent. */
   stop(): Promise<void>;
   /** Live sizes for leak checks: nothing may linger after a connection goes. */
-  inspectState(): { connections: number; helloPending: number; rooms: number; memberIndex: number; lifecycle: string; calls: number; sessions: number };
+  inspectState(): { connections: number; helloPending: number; rooms: number; memberIndex: number; lifecycle: string; calls: number; sessions: number; unconfirmedSessions: number };
   numSubscribers(topic: string): number;
   /** The Redis engine's state (null with the local engine): /tests and the metrics report it. */
   cluster(): ClusterStatus | null;
@@ -234,6 +234,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
       lifecycle: supervisor.lifecycle(),
       calls: calls.size,
       sessions: connections.sessions?.size ?? 0,
+      unconfirmedSessions: connections.sessions?.sizes.unconfirmed ?? 0,
     }),
     numSubscribers: (topic) => wsApp.numSubscribers(topic),
     cluster: () => cluster?.status() ?? null,

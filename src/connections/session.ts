@@ -5,10 +5,10 @@
  * needs and the frames the client has not confirmed.
  */
 import type { ConnectionActor } from '../../machines/connection.js';
-import type { Socket } from '../transport/socket-data.js';
+import type { SessionLink, Socket } from '../transport/socket-data.js';
 import type { ReplayBuffer } from './replay-buffer.js';
 
-export class Session {
+export class Session implements SessionLink {
   /** The live socket, or null while suspended. */
   socket: Socket | null;
   actor: ConnectionActor | null;

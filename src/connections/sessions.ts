@@ -190,7 +190,7 @@ export class Sessions {
   /** A pong: the one answering this session's delivery ping confirms every frame up to it (and costs
    * no rate-limit token: the server asked for it). False: not ours (the caller rate-limits it). */
   confirm(ws: Socket, message: ArrayBuffer): boolean {
-    const s = ws.getUserData().session;
+    const s = ws.getUserData().session as Session | null;
     if (s === null || s.pingedAt === 0 || s.socket !== ws || decoder.decode(message) !== String(s.pingedAt)) return false;
     const n = s.pingedAt;
     s.pingedAt = 0;
@@ -212,7 +212,7 @@ export class Sessions {
   outlives(ws: Socket, code: number, uwsReason: ServerCloseReason | null): boolean {
     const d = ws.getUserData();
     if (d.replaced) return true;
-    const s = d.session;
+    const s = d.session as Session | null;
     if (s === null || s.socket !== ws || s.token === '' || s.ending) return false;
     if (code !== 1006 || d.endedByServer || d.sendRefused || (uwsReason !== null && uwsReason !== 'idleTimeout')) return false;
     s.socket = null;

@@ -1,7 +1,6 @@
 /** Per-socket user data kept by uWS: everything the message path needs without a Map lookup. */
 import type { WebSocket } from 'uWebSockets.js';
 import type { ConnectionActor } from '../../machines/connection.js';
-import type { Session } from '../connections/session.js';
 
 export interface SocketData {
   /** Connection id (uuid): the client's address.  */
@@ -25,13 +24,19 @@ export interface SocketData {
   readonly openedAtMs: number;
   // --- resume (src/connections/sessions.ts) ---
   /** This socket's session when resume is on (counts frames both ways), else null. */
-  session: Session | null;
+  session: SessionLink | null;
   /** What the upgrade's `resume=` asked, read once at open (then null). */
   resume: ResumeClaim | null;
   /** The server ended this socket (end/drop): its close never suspends the session. */
   endedByServer: boolean;
   /** Its session was resumed on another socket: its close is not the session's end. */
   replaced: boolean;
+}
+
+/** What the message path touches of a session (src/connections/session.ts; an interface here so
+ * that transport does not import connections). */
+export interface SessionLink {
+  received: number;
 }
 
 export type ResumeFailure = 'unknown' | 'expired' | 'gap';
