@@ -19,13 +19,14 @@ import type { Stats } from '../observability/stats.js';
 import type { MessageBuilder, ResumeGrant } from '../protocol/build.js';
 import type { ServerCloseReason } from '../transport/close-reason.js';
 import type { ResumeClaim, ResumeFailure, Socket } from '../transport/socket-data.js';
+import { CloseCode } from '../protocol/codes.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import { ResumeClock } from './resume-clock.js';
 import { Session } from './session.js';
 import { newResumeToken } from './resume-token.js';
 
 /** Close code of a socket whose session was resumed on another socket (spec: 4409). */
-export const CLOSE_RESUMED_ELSEWHERE = 4409;
+const CLOSE_RESUMED_ELSEWHERE = CloseCode.ResumedElsewhere;
 
 export type SessionEndReason = 'window' | 'overflow' | 'gap' | 'drain';
 
