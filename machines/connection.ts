@@ -16,6 +16,12 @@
  * refuses a stranger to a known call (409002); a propose's second refuses glare (busy). A relayed
  * propose starts the call actor (startCall), any other relayed call action is told to it (tellCall):
  * at most one more actor event, and none for transport-info (the call owner skips what moves nothing).
+ *
+ * Resume (on when resume.windowSec > 0): a helloed connection whose socket vanished is `suspended`
+ * — the socket is gone, the session is not: its rooms, calls and registration stay, nobody is told,
+ * and the owner keeps what is addressed to it. `ws.resumed` (a new socket took it over) goes back
+ * to `helloed` (in or out of room, as its rooms say); `session.expired` (window or buffer ran out)
+ * ends it as a disconnect does.
  */
 import { assign, setup, type ActorRefFrom } from 'xstate';
 
@@ -105,7 +111,11 @@ export type ConnectionEvent =
   | { type: 'room.left'; rid: string }
   | { type: 'hello.timeout' }
   | { type: 'server.drain' }
-  | { type: 'ws.closed' };
+  | { type: 'ws.closed' }
+  // Resume: the socket vanished (no close frame) / a new socket took the session over / it ended unresumed.
+  | { type: 'ws.lost' }
+  | { type: 'ws.resumed' }
+  | { type: 'session.expired'; reason: 'window' | 'overflow' | 'gap' | 'drain' };
 
 /** Params of the actions that answer one client frame. */
 export interface FrameParams {
@@ -184,6 +194,7 @@ export const connectionMachine = setup({
     stopHelloClock: () => {},
     closeForHelloTimeout: () => {},
     closeForShutdown: () => {},
+    endSuspendedSession: () => {},
     // Pure
     assignProfile: assign({
       profile: ({ context }, p: FrameParams) => helloProfile(p.msg, context.identity),
@@ -223,6 +234,7 @@ export const connectionMachine = setup({
       return rooms !== undefined && typeof rid === 'string' && !isRoomGranted(rooms, rid);
     },
     isLastRoom: ({ context }, p: { rid: string }) => context.rooms.size === 1 && context.rooms.has(p.rid),
+    isInAnyRoom: ({ context }) => context.rooms.size > 0,
     // Calls: they read the call looked up at the edge
     isFromCallStranger: ({ context }, e: RelayEvent) =>
       e.call !== undefined && e.call.sid === e.msg.jsongle.sid && !isParty(context, e.call) && isMember(context, e),
@@ -280,6 +292,8 @@ export const connectionMachine = setup({
       description: 'The client said hello: it may join rooms, send metrics and relay in its rooms.',
       initial: 'outOfRoom',
       on: {
+        // Resume on: the socket vanished without a close frame (the owner decides; off, it never does).
+        'ws.lost': { target: 'suspended' },
         'client.hello': { actions: { type: 'rejectSecondHello', params: ({ event }) => event } },
         'client.join': [
           { guard: { type: 'isJoinOutsideGrant', params: ({ event }) => event }, actions: { type: 'replyNotGranted', params: ({ event }) => event } },
@@ -372,6 +386,19 @@ export const connectionMachine = setup({
             ],
           },
         },
+      },
+    },
+    suspended: {
+      description:
+        'Resume: the socket vanished, the session did not. Rooms, calls and registration are kept, nobody is told, ' +
+        'frames for it are kept by its owner; a new socket with its token resumes it, its window or buffer running out ends it.',
+      on: {
+        'ws.resumed': [{ guard: 'isInAnyRoom', target: 'helloed.inRoom' }, { target: 'helloed.outOfRoom' }],
+        'session.expired': { target: 'closed' },
+        // Joins decided after the socket vanished (and kicks) still count.
+        'room.joined': { actions: { type: 'addRoom', params: ({ event }) => event } },
+        'room.left': { actions: { type: 'removeRoom', params: ({ event }) => event } },
+        'server.drain': { actions: 'endSuspendedSession' },
       },
     },
     closing: {

@@ -21,6 +21,7 @@ import { Calls } from './calls/calls.js';
 import { LocalPubSub } from './pubsub/local.js';
 import { LocalMembership, type Membership } from './rooms/membership.js';
 import { Rooms } from './rooms/rooms.js';
+import type { Room } from './rooms/room.js';
 import type { SocketData } from './transport/socket-data.js';
 import { assertNativeUws, closeListenSocket, connectionCeiling, createApp, listen, localPort, openFileLimit, StartupError } from './transport/uws.js';
 import { attachWebSocket } from './transport/ws.js';
@@ -42,7 +43,7 @@ export interface ServerHandle {
   /** Graceful drain: 503001 + close 1001 to every connection, then the ports close. Idempotent. */
   stop(): Promise<void>;
   /** Live sizes for leak checks: nothing may linger after a connection goes. */
-  inspectState(): { connections: number; helloPending: number; rooms: number; memberIndex: number; lifecycle: string; calls: number };
+  inspectState(): { connections: number; helloPending: number; rooms: number; memberIndex: number; lifecycle: string; calls: number; sessions: number; unconfirmedSessions: number };
   numSubscribers(topic: string): number;
   /** The Redis engine's state (null with the local engine): /tests and the metrics report it. */
   cluster(): ClusterStatus | null;
@@ -70,15 +71,25 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
 
   // The owners: sockets (connections), rooms, and the membership authority; each asks the others.
   let membership: Membership | null = null;
-  const connections = new Connections({
+  const connections: Connections = new Connections({
     stats, builder,
     pubsub: cluster ? cluster.pubsub : new LocalPubSub<SocketData>(),
     onDeparture: (connId, profile) => {
       if (profile) rooms.announceDeparture(connId, profile);
       membership?.leaveAll(connId);
     },
+    // --- resume: sessions that outlive their socket (src/connections/sessions.ts) ---
+    resume: config.resume,
+    topicsOf: (connId: string): string[] => {
+      const topics: string[] = [];
+      for (const rid of rooms.ridsOf(connId)) {
+        const room: Room | undefined = rooms.get(rid);
+        if (room !== undefined) topics.push(room.topic);
+      }
+      return topics;
+    },
   });
-  const rooms = new Rooms({ io: connections, stats }, builder, config.multiRoomPrefix, {
+  const rooms: Rooms = new Rooms({ io: connections, stats }, builder, config.multiRoomPrefix, {
     roomCreated: () => stats.roomsCreated++,
     roomRemoved: (room) => { stats.roomSeconds += (Date.now() - room.createdAt) / 1000; },
     // --- calls: a party gone from the room (leave, disconnect, kick, node gone) ends its calls there ---
@@ -169,6 +180,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         await cluster?.start();
         supervisor.start();
         calls.start();
+        connections.sessions?.start();
         try {
           wsListen = await listenWs(wsApp, config.wsHost, config.wsPort);
         } catch (err) {
@@ -217,6 +229,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         // After the drain: the leaves of every closed connection are in Redis before this node leaves it.
         await cluster?.stop();
         calls.stop();
+        connections.sessions?.stop();
         inspection?.stop();
         logger.info('stopped');
         await logger.close();
@@ -230,6 +243,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
       memberIndex: rooms.memberIndexSize,
       lifecycle: supervisor.lifecycle(),
       calls: calls.size,
+      sessions: connections.sessions?.size ?? 0,
+      unconfirmedSessions: connections.sessions?.sizes.unconfirmed ?? 0,
     }),
     numSubscribers: (topic) => wsApp.numSubscribers(topic),
     cluster: () => cluster?.status() ?? null,

@@ -47,9 +47,12 @@ export function provideConnectionMachine(deps: ConnectionDeps) {
     connections.sendError(context.id, msg, code, arg);
   // Fresh TURN credentials for the helloed uid (null: no TURN or STUN configured).
   const iceServersOf = (context: ConnectionContext) => iceServersFor(config, context.profile?.uid ?? '', Date.now());
+  /** The hello ack's description: the ICE servers (turn/stun configured) and the resume grant (resume on). */
   const helloAckDescription = (context: ConnectionContext) => {
     const iceServers = iceServersOf(context);
-    return iceServers === null ? undefined : { iceServers };
+    const resume = connections.sessions?.grant(context.id);
+    if (iceServers === null && resume === undefined) return undefined;
+    return { ...(iceServers === null ? {} : { iceServers }), ...(resume === undefined ? {} : { resume }) };
   };
 
   return connectionMachine.provide({
@@ -57,10 +60,12 @@ export function provideConnectionMachine(deps: ConnectionDeps) {
       isHelloValid: ({ context }, p) => helloProblem(env(p), context.helloTransaction, config.limits, context.identity !== null) === null,
     },
     actions: {
-      sendHelloRequest: (a) => reply(a, builder.helloRequest(a.context.id, a.context.helloTransaction)),
+      // Resume: a fresh session after a resume that failed says why; the ack carries the resume token.
+      sendHelloRequest: (a) => reply(a, builder.helloRequest(a.context.id, a.context.helloTransaction, connections.sessions?.failureOf(a.context.id))),
       startHelloClock: ({ context }) => helloClock.add(context.id),
       stopHelloClock: ({ context }) => helloClock.remove(context.id),
       acknowledgeHello: (a, p) => reply(a, builder.ack(a.context.id, p.msg.jsongle.transaction, 'success', helloAckDescription(a.context))),
+      endSuspendedSession: ({ context }) => connections.sessions?.endSuspended(context.id),
       rejectHello: (a, p) => {
         reply(a, builder.ack(a.context.id, p.msg.jsongle.transaction, 'failed'));
         replyError(a, undefined, ErrorCode.BadParameter, helloProblem(env(p), a.context.helloTransaction, config.limits, a.context.identity !== null) ?? 'uid');

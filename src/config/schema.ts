@@ -267,6 +267,22 @@ export const configSchema = {
       format: 'nat', default: 60, env: 'calls_ringTimeoutSec',
     },
   },
+  // --- resume: sessions that outlive their socket (src/connections/sessions.ts) ---
+  resume: {
+    windowSec: {
+      doc: 'Seconds a session whose socket vanished (no close frame) stays suspended, waiting for the client to resume it with its token: its rooms, calls and registration are kept and the others told nothing. Past it the session ends as a disconnect. 0 turns resume off.',
+      format: 'nat', default: 20, env: 'resume_windowSec',
+    },
+    bufferMessages: {
+      doc: 'Most server frames kept per session for a replay (frames the client has not confirmed yet). While suspended, one more ends the session at once; while connected, the oldest is dropped (a resume from before it gets resumeFailed gap).',
+      format: 'positiveInt', default: 512, env: 'resume_bufferMessages',
+    },
+    bufferBytes: {
+      doc: 'Most bytes of server frames kept per session for a replay; the same rules as resume.bufferMessages.',
+      format: 'positiveInt', default: 1048576, env: 'resume_bufferBytes',
+    },
+  },
+  // --- end resume ---
 };
 
 let formatsAdded = false;

@@ -47,6 +47,14 @@ export interface Config {
   readonly cert: string;
   readonly inspect: { readonly enabled: boolean; readonly url: string };
   readonly calls: { readonly ringTimeoutSec: number };
+  readonly resume: ResumeConfig;
+}
+
+/** Sessions that outlive their socket (docs/protocol.md, Resume). windowSec 0: off. */
+export interface ResumeConfig {
+  readonly windowSec: number;
+  readonly bufferMessages: number;
+  readonly bufferBytes: number;
 }
 
 export interface AuthConfig {
@@ -70,10 +78,11 @@ export interface ClusterConfig {
 }
 
 /** Partial config for tests and embedding: nested groups may be given in part. */
-export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit' | 'calls' | 'auth' | 'turn' | 'stun'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit' | 'calls' | 'auth' | 'turn' | 'stun' | 'resume'>> & {
   limits?: Partial<Config['limits']>;
   authFailureLimit?: Partial<Config['authFailureLimit']>;
   calls?: Partial<Config['calls']>;
+  resume?: Partial<Config['resume']>;
   rateLimit?: Partial<Config['rateLimit']>;
   upgradeLimit?: Partial<Config['upgradeLimit']>;
   inspect?: Partial<Config['inspect']>;

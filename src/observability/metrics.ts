@@ -140,6 +140,15 @@ export function createMetrics(ctx: MonitoringContext): Metrics {
   bucketsHistogram(registry, 'jsongle_call_setup_seconds', 'Seconds from session-propose to session-accept, of calls that became active.', s.callSetupSeconds);
   bucketsHistogram(registry, 'jsongle_call_duration_seconds', 'Seconds from session-accept to the end of the call.', s.callDurationSeconds);
   // --- end calls ---
+  // --- Resume (src/connections/sessions.ts) ---
+  new Gauge({ name: 'jsongle_sessions_suspended', help: 'Sessions suspended now: socket vanished, window running (resume).', registers, collect() { this.set(s.sessionsSuspendedNow); } });
+  plainCounter(registers, 'jsongle_sessions_suspended_total', 'Sessions ever suspended (socket gone without a close frame, resume on).', () => s.sessionsSuspended);
+  plainCounter(registers, 'jsongle_sessions_resumed_total', 'Sessions resumed on a new socket.', () => s.sessionsResumed);
+  labelledCounter(registers, 'jsongle_sessions_ended_total', 'Resumable sessions ended without a resume, by reason (window: expired; overflow: buffer full while suspended; gap; drain).', 'reason', () => s.sessionsEnded);
+  labelledCounter(registers, 'jsongle_resume_failed_total', 'Resume requests answered with a fresh session, by reason (unknown, expired, gap).', 'reason', () => s.resumeFailed);
+  plainCounter(registers, 'jsongle_frames_replayed_total', 'Frames written again after a resume.', () => s.framesReplayed);
+  plainCounter(registers, 'jsongle_replay_frames_dropped_total', 'Unconfirmed frames dropped from a connected session over resume.bufferMessages/bufferBytes.', () => s.replayFramesDropped);
+  // --- end resume ---
 
   return { registry, contentType: registry.contentType };
 }

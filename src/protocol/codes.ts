@@ -56,6 +56,8 @@ export const CloseCode = {
   InternalError: 1011,
   HelloTimeout: 4408,
   RateLimited: 4429,
+  // Resume: this socket's session was resumed on another socket.
+  ResumedElsewhere: 4409,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

@@ -25,6 +25,9 @@ export interface RoomIO {
   sendToMember(member: Member, text: string): void;
   /** The bus to other nodes is up (always, in one process). */
   linkUp(): boolean;
+  /** Resume on: every frame to a member must go through sendToMember (counted and kept per session),
+   * so relays go to each member rather than as one topic publish. */
+  readonly deliversPerMember?: boolean;
 }
 
 /** What every room shares (one object per server, referenced by each room). */
@@ -56,9 +59,18 @@ export class Room implements RoomView {
   relayToPeer(senderId: string, msg: RelayEnvelope): void {
     stamp(msg);
     msg.from = this.rid;
-    for (const id of this.members.keys()) if (id !== senderId) msg.to = id;
+    let peer: Member | undefined;
+    for (const m of this.members.values()) if (m.id !== senderId) peer = m;
+    msg.to = (peer as Member).id;
     const text = JSON.stringify(msg);
-    this.services.io.publishFrom(senderId, this.topic, text, this.remoteMembers > 0);
+    const io = this.services.io;
+    if (io.deliversPerMember === true) {
+      // Resume: one direct send instead of one publish (same cost), counted and kept for the peer.
+      io.sendToMember(peer as Member, text);
+      this.services.stats.countRelay(msg.jsongle, this.kind);
+      return;
+    }
+    io.publishFrom(senderId, this.topic, text, this.remoteMembers > 0);
     this.count(msg, text, 1);
   }
 
@@ -69,6 +81,13 @@ export class Room implements RoomView {
     // Two devices of one user share `<rid>/<uid>`: the sender's connection id tells them apart.
     msg.sender = senderId;
     const text = JSON.stringify(msg);
+    const io = this.services.io;
+    if (io.deliversPerMember === true) {
+      // Resume: one send per member (one encoding still), each counted and kept for its session.
+      for (const m of this.members.values()) if (m.id !== senderId) io.sendToMember(m, text);
+      this.services.stats.countRelay(msg.jsongle, this.kind);
+      return;
+    }
     this.services.io.publishFrom(senderId, this.topic, text, this.remoteMembers > 0);
     this.count(msg, text, this.members.size - 1);
   }

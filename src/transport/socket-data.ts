@@ -24,6 +24,25 @@ export interface SocketData {
   readonly openedAtMs: number;
   /** The identity token's verified claims (null: no token configured); the actor's input. */
   readonly identity: TokenIdentity | null;
+  // --- resume (src/connections/sessions.ts) ---
+  /** This socket's session when resume is on (counts frames both ways), else null. */
+  session: SessionLink | null;
+  /** What the upgrade's `resume=` asked, read once at open (then null). */
+  resume: ResumeClaim | null;
+  /** The server ended this socket (end/drop): its close never suspends the session. */
+  endedByServer: boolean;
+  /** Its session was resumed on another socket: its close is not the session's end. */
+  replaced: boolean;
 }
+
+/** What the message path touches of a session (src/connections/session.ts; an interface here so
+ * that transport does not import connections). */
+export interface SessionLink {
+  received: number;
+}
+
+export type ResumeFailure = 'unknown' | 'expired' | 'gap';
+/** A valid resume request (the token and the client's lastSeen), or why it cannot be served. */
+export type ResumeClaim = { readonly token: string; readonly lastSeen: number } | { readonly failed: ResumeFailure };
 
 export type Socket = WebSocket<SocketData>;

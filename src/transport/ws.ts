@@ -68,12 +68,17 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
   };
 
   const accept = (
-    res: HttpResponse, ip: string, now: number, identity: TokenIdentity | null,
+    res: HttpResponse, ip: string, now: number, identity: TokenIdentity | null, params: URLSearchParams,
     key: string, protocol: string, extensions: string, context: us_socket_context_t,
   ): void => {
+    // Resume: `resume=<token>&lastSeen=<n>` names a session to take over (its id), or says why not.
+    // With identity tokens, only the same user (sub) may take a session over.
+    const resumeToken = connections.sessions === null ? null : params.get('resume');
+    const claimed = resumeToken === null ? null : connections.sessions?.claim(resumeToken, params.get('lastSeen'), identity?.sub) ?? null;
     const data: SocketData = {
-      id: randomUUID(), ip, closed: false, actor: null,
+      id: claimed !== null && 'id' in claimed ? (claimed.id as string) : randomUUID(), ip, closed: false, actor: null,
       tokens: burst, lastRefillMs: now, droppedInWindow: 0, windowStartMs: now, sendRefused: false, openedAtMs: now, identity,
+      session: null, resume: claimed?.claim ?? null, endedByServer: false, replaced: false,
     };
     edge.openPerAddress.reserve(ip); // released in close: uWS runs open inside res.upgrade()
     res.upgrade(data, key, protocol, extensions, context);
@@ -112,7 +117,7 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
         },
       );
       if (!verdict.ok) return refuse(res, verdict, ip, now);
-      if (verifier === null) return accept(res, ip, now, null, key, protocol, extensions, context);
+      if (verifier === null) return accept(res, ip, now, null, params, key, protocol, extensions, context);
 
       // Identity token (auth.jwt*): jose verifies asynchronously, so uWS needs onAborted now and the
       // late answer inside cork; a client gone meanwhile gets nothing.
@@ -124,12 +129,13 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
           const later = Date.now();
           if (!checked.ok) refuse(res, tokenRefusal(checked.reason), ip, later);
           else if (!deps.isAccepting()) refuse(res, DRAINING, ip, later); // the drain began during the check
-          else accept(res, ip, later, checked.identity, key, protocol, extensions, context);
+          else accept(res, ip, later, checked.identity, params, key, protocol, extensions, context);
         });
       });
     },
 
     open(ws: Socket) {
+      if (connections.resume(ws)) return; // resume: the session's actor takes this socket over
       toSupervisor({ type: 'ws.opened', id: ws.getUserData().id, socket: ws });
     },
 
@@ -137,6 +143,7 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       const d = ws.getUserData();
       stats.framesReceived++;
       stats.bytesReceived += frame.byteLength;
+      if (d.session !== null) d.session.received++; // resume: client frames counted across sockets
       const actor = d.actor;
       if (actor === null) return;
       const now = Date.now();
@@ -155,7 +162,10 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
 
     // Pings and pongs cost a rate-limit token like messages (a ping flood bypassed the limit).
     ping: (ws: Socket) => limitControlFrame(ws, messagesPerSecond, burst, connections, stats, logger),
-    pong: (ws: Socket) => limitControlFrame(ws, messagesPerSecond, burst, connections, stats, logger),
+    // A pong answering a resume delivery ping confirms frames (and was asked for: no token).
+    pong: (ws: Socket, message: ArrayBuffer) => {
+      if (connections.sessions?.confirm(ws, message) !== true) limitControlFrame(ws, messagesPerSecond, burst, connections, stats, logger);
+    },
 
     close(ws: Socket, code: number, message: ArrayBuffer) {
       const d = ws.getUserData();
@@ -167,6 +177,7 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       if (reason !== null) stats.countServerClose(reason);
       stats.countConnectionClosed(Date.now() - d.openedAtMs);
       if (logger.isDebugEnabled()) logger.debug('connection closed', { connectionId: d.id, code, reason });
+      if (connections.outlivesSocket(ws, code, reason)) return; // resume: suspended, or resumed elsewhere
       toSupervisor({ type: 'ws.closed', id: d.id });
     },
   });

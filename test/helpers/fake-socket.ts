@@ -14,6 +14,7 @@ export class FakeSocket {
     this.data = {
       id, ip: '127.0.0.1', closed: false, actor, openedAtMs: 0,
       tokens: 10, lastRefillMs: 0, droppedInWindow: 0, windowStartMs: 0, sendRefused: false, identity: null,
+      session: null, resume: null, endedByServer: false, replaced: false,
     };
   }
 

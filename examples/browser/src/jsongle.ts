@@ -2,6 +2,12 @@
  * A minimal JSONgle client over a plain browser WebSocket: the session-hello handshake, room
  * join/leave as iq-set requests, and relayed actions addressed to a room. No Socket.IO and no
  * library: the protocol is one JSON object per text frame (docs/protocol.md).
+ *
+ * It resumes its session by itself after a network blip (docs/protocol.md, "Resume — the
+ * client's side"): it counts the server's frames, keeps the frames it sent, and when the socket
+ * drops without a close it reconnects with backoff using `resume=<token>&lastSeen=<n>`; on
+ * `resumed` it resends what the server did not get (`received`). Pending requests and the app's
+ * handlers never notice; `onResume` / `onSessionLost` say what happened.
  */
 
 export interface Jsongle {
@@ -31,6 +37,10 @@ export class JsongleError extends Error {
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Frames of ours kept for a resend (the server confirms them only at a resume, with `received`). */
+const OUTBOX_FRAMES = 1024;
+const BACKOFF_FIRST_MS = 250;
+const BACKOFF_MAX_MS = 4000;
 
 function iceServersOf(description: unknown): RTCIceServer[] {
   const list = (description as { iceServers?: unknown } | undefined)?.iceServers;
@@ -52,26 +62,98 @@ export class JsongleClient {
   private readonly pending = new Map<string, Pending>();
   private helloRequest: Envelope | null = null;
   private helloWaiter: ((msg: Envelope) => void) | null = null;
+  private readonly closeHandlers = new Set<(e: CloseEvent) => void>();
+  private readonly resumeHandlers = new Set<(replayed: number) => void>();
+  private readonly lostHandlers = new Set<(reason: string) => void>();
+  // --- resume: counts and kept frames (docs/protocol.md, Resume) ---
+  /** Server frames received in this session (the `resumed` event is not one): `lastSeen`. */
+  private received = 0;
+  /** Frames we sent, the last OUTBOX_FRAMES of them: frame number `outboxFirst + i` at index i. */
+  private outbox: string[] = [];
+  private outboxFirst = 1;
+  private resumeToken = '';
+  private windowSec = 0;
+  /** Written to the socket only while online (between a hello/resumed and a drop). */
+  private online = false;
+  private closedByUs = false;
+  private droppedAt = 0;
+  private backoffMs = BACKOFF_FIRST_MS;
 
-  private constructor(private readonly ws: WebSocket) {
-    ws.addEventListener('message', (e) => this.onFrame(e.data));
-    ws.addEventListener('close', () => {
-      for (const [t, p] of this.pending) {
-        clearTimeout(p.timer);
-        p.reject(new Error('connection closed'));
-        this.pending.delete(t);
-      }
-    });
+  private constructor(private ws: WebSocket, private readonly url: string) {
+    this.wire(ws);
   }
 
   /** Opens the socket; the server then asks for hello (see hello()). */
   static connect(url: string): Promise<JsongleClient> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url);
-      const client = new JsongleClient(ws);
-      ws.addEventListener('open', () => resolve(client), { once: true });
+      const client = new JsongleClient(ws, url);
+      ws.addEventListener('open', () => { client.online = true; resolve(client); }, { once: true });
       ws.addEventListener('error', () => reject(new Error(`cannot connect to ${url}`)), { once: true });
     });
+  }
+
+  /** The session was resumed after a drop (`replayed` missed frames followed). */
+  onResume(handler: (replayed: number) => void): void {
+    this.resumeHandlers.add(handler);
+  }
+
+  /** The session could not be resumed (window passed, token refused…): rejoin as a new session. */
+  onSessionLost(handler: (reason: string) => void): void {
+    this.lostHandlers.add(handler);
+  }
+
+  private wire(ws: WebSocket): void {
+    ws.addEventListener('message', (e) => { if (ws === this.ws) this.onFrame(e.data); });
+    ws.addEventListener('close', (e) => { if (ws === this.ws) this.onSocketClosed(e); });
+  }
+
+  /** A drop without a close frame (code 1006) and a token: reconnect and resume, else the session is over. */
+  private onSocketClosed(e: CloseEvent): void {
+    this.online = false;
+    const resumable = !this.closedByUs && this.resumeToken !== '' && e.code === 1006;
+    if (resumable) {
+      if (this.droppedAt === 0) this.droppedAt = Date.now();
+      if (Date.now() - this.droppedAt < this.windowSec * 1000) {
+        const delay = this.backoffMs;
+        this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
+        setTimeout(() => this.reconnect(), delay * (0.5 + Math.random() / 2));
+        return;
+      }
+      this.sessionLost('expired');
+    }
+    for (const [t, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new Error('connection closed'));
+      this.pending.delete(t);
+    }
+    for (const h of this.closeHandlers) h(e);
+  }
+
+  private reconnect(): void {
+    const sep = this.url.includes('?') ? '&' : '?';
+    this.ws = new WebSocket(`${this.url}${sep}resume=${encodeURIComponent(this.resumeToken)}&lastSeen=${this.received}`);
+    this.wire(this.ws);
+  }
+
+  /** `resumed`: the server got `received` of our frames; write the others again, in order. */
+  private onResumed(d: { received: number; replayed: number; resume: { token: string; windowSec: number } }): void {
+    this.resumeToken = d.resume.token;
+    this.windowSec = d.resume.windowSec;
+    if (d.received + 1 < this.outboxFirst) {
+      this.sessionLost('gap');
+      return;
+    }
+    for (let n = d.received + 1; n < this.outboxFirst + this.outbox.length; n++) this.ws.send(this.outbox[n - this.outboxFirst]);
+    this.online = true;
+    this.droppedAt = 0;
+    this.backoffMs = BACKOFF_FIRST_MS;
+    for (const h of this.resumeHandlers) h(d.replayed);
+  }
+
+  private sessionLost(reason: string): void {
+    this.resumeToken = '';
+    for (const h of this.lostHandlers) h(reason);
   }
 
   /** Every message that is not the answer to one of our requests: relays, events, errors. */
@@ -80,8 +162,9 @@ export class JsongleClient {
     return () => this.handlers.delete(handler);
   }
 
+  /** The session is over (a close, or a drop that could not be resumed). */
   onClose(handler: (e: CloseEvent) => void): void {
-    this.ws.addEventListener('close', handler);
+    this.closeHandlers.add(handler);
   }
 
   /**
@@ -126,6 +209,7 @@ export class JsongleClient {
   }
 
   close(): void {
+    this.closedByUs = true;
     this.ws.close(1000);
   }
 
@@ -146,15 +230,40 @@ export class JsongleClient {
     });
   }
 
+  /** Every frame is numbered and kept (a resume may have to resend it); written now when online. */
   private write(msg: Envelope): void {
-    this.ws.send(JSON.stringify(msg));
+    const text = JSON.stringify(msg);
+    this.outbox.push(text);
+    if (this.outbox.length > OUTBOX_FRAMES) {
+      this.outbox.shift();
+      this.outboxFirst++;
+    }
+    if (this.online) this.ws.send(text);
   }
 
   private onFrame(data: unknown): void {
     if (typeof data !== 'string') return;
     const msg = JSON.parse(data) as Envelope;
     const j = msg.jsongle;
+    if (j.action === 'session-event' && j.event === 'resumed') {
+      this.onResumed(j.description as Parameters<JsongleClient['onResumed']>[0]);
+      return;
+    }
+    this.received++;
+    if (j.action === 'ack' && (j.description as { resume?: { token: string; windowSec: number } } | undefined)?.resume) {
+      const r = (j.description as { resume: { token: string; windowSec: number } }).resume;
+      this.resumeToken = r.token;
+      this.windowSec = r.windowSec;
+    }
     if (j.action === 'iq-get' && j.query === 'session-hello') {
+      const failed = (j.description as { resumeFailed?: string } | undefined)?.resumeFailed;
+      if (failed !== undefined) {
+        // A fresh session: the old one is over (its rooms heard `left`); the app starts again.
+        this.sessionLost(failed);
+        this.ws.close(1000);
+        this.closedByUs = true;
+        return;
+      }
       this.connectionId = msg.to;
       this.serverId = msg.from;
       this.helloRequest = msg;

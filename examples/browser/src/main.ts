@@ -76,6 +76,9 @@ async function join(): Promise<void> {
       log(`socket closed (${e.code}${e.reason ? ` ${e.reason}` : ''})`);
       render();
     });
+    // Resume: a network blip is bridged by the client (reconnect, resend); these only report it.
+    client.onResume((replayed) => log(`network blip bridged: session resumed, ${replayed} missed message(s) replayed`));
+    client.onSessionLost((reason) => log(`session could not be resumed (${reason}): join again`));
     state.iceServers = await client.hello({ uid: name, dn: name });
     log(`hello done, connection ${client.connectionId}, ${state.iceServers.length} ICE server(s)`);
     const rtcConfig: RTCConfiguration = { iceServers: state.iceServers, iceTransportPolicy: params.get('relay') === '1' ? 'relay' : 'all' };
