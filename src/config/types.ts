@@ -42,6 +42,16 @@ export interface Config {
   readonly cert: string;
   readonly inspect: { readonly enabled: boolean; readonly url: string };
   readonly calls: { readonly ringTimeoutSec: number };
+  readonly socketio: SocketIOConfig;
+}
+
+/** The Socket.IO door (src/transport/socketio.ts). */
+export interface SocketIOConfig {
+  readonly enabled: boolean;
+  readonly pingIntervalMs: number;
+  readonly pingTimeoutMs: number;
+  /** 0: maxPayloadLength. */
+  readonly maxHttpBufferSize: number;
 }
 
 export interface ClusterConfig {
@@ -57,7 +67,8 @@ export interface ClusterConfig {
 }
 
 /** Partial config for tests and embedding: nested groups may be given in part. */
-export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit' | 'calls'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit' | 'calls' | 'socketio'>> & {
+  socketio?: Partial<Config['socketio']>;
   limits?: Partial<Config['limits']>;
   authFailureLimit?: Partial<Config['authFailureLimit']>;
   calls?: Partial<Config['calls']>;

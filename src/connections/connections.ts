@@ -13,6 +13,7 @@ import type { Envelope, Profile } from '../protocol/types.js';
 import type { PubSub } from '../pubsub/pubsub.js';
 import type { Member, RoomIO } from '../rooms/room.js';
 import type { Socket } from '../transport/socket-data.js';
+import { SocketIOPeer } from '../transport/socketio-peer.js';
 
 export interface ConnectionsDeps {
   stats: Stats;
@@ -116,6 +117,19 @@ export class Connections implements RoomIO {
 
   linkUp(): boolean {
     return this.deps.pubsub.linkUp();
+  }
+
+  /** The connection came through the Socket.IO door (rooms deliver to it directly). */
+  isSocketIO(connId: string): boolean {
+    return this.open.get(connId) instanceof SocketIOPeer;
+  }
+
+  /** A relay copy to one socket, counted by the room that relays it (Room.count). A refusal
+   * (backpressure) closes the socket, as on a raw socket. */
+  deliver(connId: string, text: string): void {
+    const ws = this.open.get(connId);
+    if (ws === undefined || ws.getUserData().closed) return;
+    if (ws.send(text, false, false) === 2) this.deps.stats.backpressureDrops++;
   }
 
   /** The socket closed: the one clean-up. Its rooms hear `left`, the authority forgets it, the

@@ -77,6 +77,11 @@ export class Stats {
   }
   // --- end calls ---
 
+  // --- Socket.IO door (src/transport/socketio.ts) ---
+  /** Socket.IO connections ever opened (also in connectionsOpened, which counts both doors). */
+  socketIOOpened = 0;
+  // --- end Socket.IO door ---
+
   countError(code: number): void {
     this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;
   }

@@ -25,6 +25,11 @@ export interface RoomIO {
   sendToMember(member: Member, text: string): void;
   /** The bus to other nodes is up (always, in one process). */
   linkUp(): boolean;
+  // --- Socket.IO door: members that are no uWS topic subscriber (absent: no such door) ---
+  /** The connection came through the Socket.IO door (asked once, when it joins a room). */
+  isSocketIO?(connId: string): boolean;
+  /** One relay copy to a Socket.IO member of this process (the room counts it). */
+  deliver?(connId: string, text: string): void;
 }
 
 /** What every room shares (one object per server, referenced by each room). */
@@ -38,6 +43,9 @@ export class Room implements RoomView {
   readonly members = new Map<string, Member>();
   /** Members held by other processes (Redis engine's mirror): relays go to the bus only when > 0. */
   remoteMembers = 0;
+  /** This process's members that came through the Socket.IO door: they are not on the room's uWS
+   * topic, so a relay also goes to each of them. Null (the raw path's one check) while there is none. */
+  socketIOMembers: Set<string> | null = null;
   constructor(
     readonly rid: string,
     readonly kind: RoomKind,
@@ -59,6 +67,7 @@ export class Room implements RoomView {
     for (const id of this.members.keys()) if (id !== senderId) msg.to = id;
     const text = JSON.stringify(msg);
     this.services.io.publishFrom(senderId, this.topic, text, this.remoteMembers > 0);
+    if (this.socketIOMembers !== null) this.deliverToSocketIO(text, senderId);
     this.count(msg, text, 1);
   }
 
@@ -70,7 +79,16 @@ export class Room implements RoomView {
     msg.sender = senderId;
     const text = JSON.stringify(msg);
     this.services.io.publishFrom(senderId, this.topic, text, this.remoteMembers > 0);
+    if (this.socketIOMembers !== null) this.deliverToSocketIO(text, senderId);
     this.count(msg, text, this.members.size - 1);
+  }
+
+  /** A relay frame to this process's Socket.IO members but the sender (a frame from another node
+   * has no sender here: ''). The uWS topic carried it to the raw members; these are not on it. */
+  deliverToSocketIO(text: string, senderId: string): void {
+    const deliver = this.services.io.deliver;
+    if (this.socketIOMembers === null || deliver === undefined) return;
+    for (const id of this.socketIOMembers) if (id !== senderId) deliver.call(this.services.io, id, text);
   }
 
   /** P2P room configured for more than two: `to` differs per recipient, one encoding each. */

@@ -24,4 +24,10 @@ export interface SocketData {
   readonly openedAtMs: number;
 }
 
-export type Socket = WebSocket<SocketData>;
+/**
+ * A socket as the connection owner uses it. A raw uWS WebSocket is one as it is (the raw door's
+ * sockets are stored unwrapped: no indirection on the relay path); a Socket.IO connection is
+ * wrapped in SocketIOPeer (src/transport/socketio-peer.ts), which frames each text for Socket.IO.
+ */
+export type Socket = Pick<WebSocket<SocketData>,
+  'getUserData' | 'send' | 'end' | 'close' | 'subscribe' | 'unsubscribe' | 'publish' | 'getBufferedAmount'>;

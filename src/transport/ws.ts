@@ -39,6 +39,8 @@ export interface WebSocketDeps {
   connectionCount(): number;
   /** maxConcurrentUsers, capped by what the fd limit allows. */
   maxConnections: number;
+  /** Per-address guards shared with the Socket.IO door (one budget per address for both). */
+  edge?: EdgeGuards;
 }
 
 const STATUS_TEXT = { 401: '401 Unauthorized', 403: '403 Forbidden', 429: '429 Too Many Requests', 503: '503 Service Unavailable' } as const;
@@ -49,7 +51,7 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
   const allowedOrigins = parseAllowedOrigins(config.corsPolicyOrigin);
   const { messagesPerSecond, burst } = config.rateLimit;
   // Per-address guards of the upgrade (edge hardening, src/transport/edge-guards.ts).
-  const edge = new EdgeGuards(config, logger);
+  const edge = deps.edge ?? new EdgeGuards(config, logger);
 
   app.ws<SocketData>('/*', {
     compression: uWS.DISABLED,
