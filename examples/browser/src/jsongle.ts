@@ -1,8 +1,10 @@
 /**
- * A minimal JSONgle client over a plain browser WebSocket: the session-hello handshake, room
- * join/leave as iq-set requests, and relayed actions addressed to a room. No Socket.IO and no
- * library: the protocol is one JSON object per text frame (docs/protocol.md).
+ * A minimal JSONgle client: the session-hello handshake, room join/leave as iq-set requests, and
+ * relayed actions addressed to a room. No library: over a plain browser WebSocket the protocol is
+ * one JSON object per text frame (docs/protocol.md); over Socket.IO (the 2.x apps' way) the same
+ * objects ride the "jsongle" event (wires.ts).
  */
+import { openSocketIO, openWebSocket, type Wire } from './wires.js';
 
 export interface Jsongle {
   action: string;
@@ -48,9 +50,9 @@ export class JsongleClient {
   private helloRequest: Envelope | null = null;
   private helloWaiter: ((msg: Envelope) => void) | null = null;
 
-  private constructor(private readonly ws: WebSocket) {
-    ws.addEventListener('message', (e) => this.onFrame(e.data));
-    ws.addEventListener('close', () => {
+  private constructor(private readonly wire: Wire) {
+    wire.onMessage((msg) => this.onMessageIn(msg));
+    wire.onClose(() => {
       for (const [t, p] of this.pending) {
         clearTimeout(p.timer);
         p.reject(new Error('connection closed'));
@@ -59,14 +61,14 @@ export class JsongleClient {
     });
   }
 
-  /** Opens the socket; the server then asks for hello (see hello()). */
-  static connect(url: string): Promise<JsongleClient> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
-      const client = new JsongleClient(ws);
-      ws.addEventListener('open', () => resolve(client), { once: true });
-      ws.addEventListener('error', () => reject(new Error(`cannot connect to ${url}`)), { once: true });
-    });
+  /** Opens a plain WebSocket; the server then asks for hello (see hello()). */
+  static async connect(url: string): Promise<JsongleClient> {
+    return new JsongleClient(await openWebSocket(url));
+  }
+
+  /** Connects through the Socket.IO door, as a JSONgle-Server 2.x app does. */
+  static async connectSocketIO(url: string, appToken: string | null): Promise<JsongleClient> {
+    return new JsongleClient(await openSocketIO(url, appToken));
   }
 
   /** Every message that is not the answer to one of our requests: relays, events, errors. */
@@ -75,8 +77,8 @@ export class JsongleClient {
     return () => this.handlers.delete(handler);
   }
 
-  onClose(handler: (e: CloseEvent) => void): void {
-    this.ws.addEventListener('close', handler);
+  onClose(handler: (why: string) => void): void {
+    this.wire.onClose(handler);
   }
 
   /** Answers the server's session-hello request; resolves once the server acknowledged it. */
@@ -112,7 +114,7 @@ export class JsongleClient {
   }
 
   close(): void {
-    this.ws.close(1000);
+    this.wire.close();
   }
 
   private request(query: string, description: Record<string, unknown>): Promise<Envelope> {
@@ -133,12 +135,10 @@ export class JsongleClient {
   }
 
   private write(msg: Envelope): void {
-    this.ws.send(JSON.stringify(msg));
+    this.wire.send(msg);
   }
 
-  private onFrame(data: unknown): void {
-    if (typeof data !== 'string') return;
-    const msg = JSON.parse(data) as Envelope;
+  private onMessageIn(msg: Envelope): void {
     const j = msg.jsongle;
     if (j.action === 'iq-get' && j.query === 'session-hello') {
       this.connectionId = msg.to;
