@@ -143,6 +143,7 @@ async function main(): Promise<number> {
   console.log(table(rows));
   console.log('');
   runClusterScenarios(opts);
+  runSocketIOScenario(opts);
   if (opts.baselineOnly || !scenarios.some((s) => s.id === RELAY_ID)) {
     console.log('no P2P relay comparison in this run: no ratio line');
     return 0;
@@ -173,6 +174,18 @@ function runClusterScenarios(opts: ReturnType<typeof parseOptions>): void {
     env: { ...process.env, JSONGLE_BENCH_PARENT: '1' },
   });
   console.log('');
+}
+
+/**
+ * The Socket.IO relay (bench/socketio/run.ts): the real server's Socket.IO door against a plain
+ * Socket.IO server, one generator of socket.io-client sockets. Bounded (quick: 100 pairs, 3 s each;
+ * full: 500 pairs, 10 s). Printed before the ratio line, which stays last.
+ */
+function runSocketIOScenario(opts: ReturnType<typeof parseOptions>): void {
+  if (opts.baselineOnly || (opts.only.length > 0 && !opts.only.some((o) => 'socket.io'.includes(o)))) return;
+  const script = resolve(dirname(fileURLToPath(import.meta.url)), 'socketio', 'run.js');
+  const args = opts.full ? [script, '--pairs=500', '--duration=10000'] : [script];
+  spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], timeout: opts.full ? 300_000 : 120_000 });
 }
 
 main().then(

@@ -26,6 +26,8 @@ import type { SocketData } from './transport/socket-data.js';
 import { assertNativeUws, closeListenSocket, connectionCeiling, createApp, listen, localPort, openFileLimit, StartupError } from './transport/uws.js';
 import { attachWebSocket } from './transport/ws.js';
 import { attachUpgradeRequired } from './transport/upgrade-required.js';
+import { EdgeGuards } from './transport/edge-guards.js';
+import { attachSocketIO, type SocketIODoor } from './transport/socketio.js';
 import { startBackpressureSweep } from './transport/backpressure-budget.js';
 import { PACKAGE } from './version.js';
 
@@ -137,14 +139,27 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     });
   }
 
+  // One set of per-address guards for both doors (Socket.IO door: a budget per address, not per door).
+  const edge = new EdgeGuards(config, logger);
   attachWebSocket(wsApp, {
     config, stats, logger, builder, rooms, connections, calls,
     toSupervisor: (event) => supervisor.actor.send(event),
     isAccepting: supervisor.isAccepting,
     connectionCount: () => connections.size,
-    maxConnections,
+    maxConnections, edge,
     tokenVerifier,
   });
+  // --- Socket.IO door: /socket.io/ on wsPort (a more specific route than the raw door's /*) ---
+  const socketIO: SocketIODoor | null = config.socketio.enabled ? attachSocketIO(wsApp, {
+    config, stats, logger, rooms, connections, calls, edge, tokenVerifier,
+    toSupervisor: (event) => supervisor.actor.send(event),
+    isAccepting: supervisor.isAccepting,
+    connectionCount: () => connections.size,
+    maxConnections,
+  }) : null;
+  // Relays from other nodes reach this node's raw members through uWS; its Socket.IO members here.
+  if (socketIO && cluster) cluster.pubsub.onLocalRoomFrame = (topic, frame) => rooms.withSocketIOMembers(topic)?.deliverToSocketIO(frame, '');
+  // --- end Socket.IO door ---
   // Edge hardening: plain HTTP to wsPort gets 426 (a catch-all: a more specific route, e.g. /socket.io/*, precedes it).
   attachUpgradeRequired(wsApp, stats);
 
@@ -156,6 +171,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     wsPort: () => wsPort,
     restPort: () => restPort,
     connectionCount: () => connections.size,
+    socketIOCount: () => socketIO?.open ?? 0,
     roomCounts: () => {
       let p2p = 0;
       let muc = 0;
@@ -226,6 +242,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         wsListen = null;
         if (restListen) closeListenSocket(restListen as never);
         restListen = null;
+        // After the drain: Engine.IO sessions that never connected, and Socket.IO's timers.
+        await socketIO?.close();
         // After the drain: the leaves of every closed connection are in Redis before this node leaves it.
         await cluster?.stop();
         calls.stop();

@@ -261,6 +261,26 @@ export const configSchema = {
       env: 'inspect_url',
     },
   },
+  // --- Socket.IO door (src/transport/socketio.ts, docs/migrating-from-2.x.md) ---
+  socketio: {
+    enabled: {
+      doc: 'Serve Socket.IO clients (JSONgle-Server 2.x apps: socket.io-client 4, event "jsongle") on wsPort at /socket.io/, next to raw WebSocket clients. Long-polling needs sticky sessions at a load balancer; WebSocket-only clients do not.',
+      format: Boolean, default: true, env: 'socketio_enabled',
+    },
+    pingIntervalMs: {
+      doc: 'Socket.IO heartbeat: the server pings every this many milliseconds.',
+      format: 'positiveInt', default: 25000, env: 'socketio_pingIntervalMs',
+    },
+    pingTimeoutMs: {
+      doc: 'Socket.IO heartbeat: a client that has not answered a ping within this many milliseconds is disconnected (its rooms hear left).',
+      format: 'positiveInt', default: 20000, env: 'socketio_pingTimeoutMs',
+    },
+    maxHttpBufferSize: {
+      doc: 'Largest Socket.IO packet (WebSocket frame or long-polling POST body) in bytes; a larger one ends the connection. 0: maxPayloadLength.',
+      format: 'nat', default: 0, env: 'socketio_maxHttpBufferSize',
+    },
+  },
+  // --- end Socket.IO door ---
   calls: {
     ringTimeoutSec: {
       doc: 'Seconds a proposed call may ring without session-proceed or session-decline before the server ends it (caller: session-info unreachable, condition timeout; callee: session-retract timeout). 0: never.',

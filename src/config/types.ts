@@ -48,6 +48,16 @@ export interface Config {
   readonly inspect: { readonly enabled: boolean; readonly url: string };
   readonly calls: { readonly ringTimeoutSec: number };
   readonly resume: ResumeConfig;
+  readonly socketio: SocketIOConfig;
+}
+
+/** The Socket.IO door (src/transport/socketio.ts). */
+export interface SocketIOConfig {
+  readonly enabled: boolean;
+  readonly pingIntervalMs: number;
+  readonly pingTimeoutMs: number;
+  /** 0: maxPayloadLength. */
+  readonly maxHttpBufferSize: number;
 }
 
 /** Sessions that outlive their socket (docs/protocol.md, Resume). windowSec 0: off. */
@@ -78,7 +88,8 @@ export interface ClusterConfig {
 }
 
 /** Partial config for tests and embedding: nested groups may be given in part. */
-export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit' | 'calls' | 'auth' | 'turn' | 'stun' | 'resume'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit' | 'calls' | 'auth' | 'turn' | 'stun' | 'resume' | 'socketio'>> & {
+  socketio?: Partial<Config['socketio']>;
   limits?: Partial<Config['limits']>;
   authFailureLimit?: Partial<Config['authFailureLimit']>;
   calls?: Partial<Config['calls']>;

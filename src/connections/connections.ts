@@ -16,6 +16,7 @@ import type { Socket } from '../transport/socket-data.js';
 import type { ResumeConfig } from '../config/types.js';
 import type { ServerCloseReason } from '../transport/close-reason.js';
 import { Sessions } from './sessions.js';
+import { SocketIOPeer } from '../transport/socketio-peer.js';
 
 export interface ConnectionsDeps {
   stats: Stats;
@@ -69,7 +70,8 @@ export class Connections implements RoomIO {
   /** Registers an open socket whose user data already holds its actor. */
   add(ws: Socket): void {
     this.open.set(ws.getUserData().id, ws);
-    this.sessions?.open(ws);
+    // A Socket.IO connection reconnects the Socket.IO way (a new connection): no resumable session.
+    if (!(ws instanceof SocketIOPeer)) this.sessions?.open(ws);
   }
 
   actorOf(connId: string): ConnectionActor | undefined {
@@ -88,7 +90,7 @@ export class Connections implements RoomIO {
   /** One frame to one socket of this process. Never touches a closed socket (uWS throws on that),
    * and acts on send's status (2 = dropped by backpressure: uWS closes the socket right after). */
   send(connId: string, text: string): boolean {
-    if (this.sessions !== null) return this.sessions.deliver(connId, text);
+    if (this.sessions !== null && this.sessions.has(connId)) return this.sessions.deliver(connId, text);
     const ws = this.open.get(connId);
     return ws !== undefined && sendOn(ws, text, this.deps.stats);
   }
@@ -147,6 +149,19 @@ export class Connections implements RoomIO {
 
   linkUp(): boolean {
     return this.deps.pubsub.linkUp();
+  }
+
+  /** The connection came through the Socket.IO door (rooms deliver to it directly). */
+  isSocketIO(connId: string): boolean {
+    return this.open.get(connId) instanceof SocketIOPeer;
+  }
+
+  /** A relay copy to one socket, counted by the room that relays it (Room.count). A refusal
+   * (backpressure) closes the socket, as on a raw socket. */
+  deliver(connId: string, text: string): void {
+    const ws = this.open.get(connId);
+    if (ws === undefined || ws.getUserData().closed) return;
+    if (ws.send(text, false, false) === 2) this.deps.stats.backpressureDrops++;
   }
 
   /** The session ends (socket closed; with resume, a suspended session's window or buffer ran out):

@@ -21,6 +21,9 @@ import type { ServerCloseReason } from '../transport/close-reason.js';
 import type { ResumeClaim, ResumeFailure, Socket } from '../transport/socket-data.js';
 import { CloseCode } from '../protocol/codes.js';
 import { ReplayBuffer } from './replay-buffer.js';
+
+/** Sessions exist for raw uWS sockets only (a Socket.IO connection has none): they can be pinged. */
+type WebSocketLike = Socket & { ping(message: string): number };
 import { ResumeClock } from './resume-clock.js';
 import { Session } from './session.js';
 import { newResumeToken } from './resume-token.js';
@@ -79,6 +82,11 @@ export class Sessions {
   /** Suspended sessions now (a gauge). */
   get suspendedCount(): number {
     return this.clock.pending;
+  }
+
+  /** The connection has a session (resume on, raw door). */
+  has(connId: string): boolean {
+    return this.byId.has(connId);
   }
 
   isSuspended(connId: string): boolean {
@@ -298,7 +306,7 @@ export class Sessions {
       }
       if (s.pingedAt !== 0 || ws.getUserData().closed) continue;
       s.pingedAt = s.sent;
-      ws.ping(String(s.sent));
+      (ws as WebSocketLike).ping(String(s.sent));
     }
     for (const [token, forgetAt] of this.expiredTokens) {
       if (forgetAt > now) break;

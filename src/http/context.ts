@@ -22,8 +22,10 @@ export interface MonitoringContext {
   wsPort(): number;
   /** The monitoring port actually listened on. */
   restPort(): number;
-  /** Open WebSocket connections (users_count). */
+  /** Open connections of both doors (users_count). */
   connectionCount(): number;
+  /** Of which through the Socket.IO door (absent: none). */
+  socketIOCount?(): number;
   /** Rooms of each kind that exist now. */
   roomCounts(): { p2p: number; muc: number };
   /** Supervisor state: accepting | draining | stopped. */

@@ -117,6 +117,25 @@ export function createMetrics(ctx: MonitoringContext): Metrics {
     collect() { this.set(s.backpressureTotalBytes); },
   });
   // --- end of edge hardening ---
+  // --- Socket.IO door: connections by door (websocket: raw uWS; socketio: /socket.io/) ---
+  new Gauge({
+    name: 'jsongle_connections', help: 'Open connections, by door (websocket, socketio).', labelNames: ['door'], registers,
+    collect() {
+      const sio = ctx.socketIOCount?.() ?? 0;
+      this.set({ door: 'websocket' }, ctx.connectionCount() - sio);
+      this.set({ door: 'socketio' }, sio);
+    },
+  });
+  new Counter({
+    name: 'jsongle_connections_opened_total', help: 'Connections ever opened, by door (websocket, socketio).', labelNames: ['door'], registers,
+    collect() {
+      this.reset();
+      const sio = s.socketIOOpened;
+      if (s.connectionsOpened - sio > 0) this.inc({ door: 'websocket' }, s.connectionsOpened - sio);
+      if (sio > 0) this.inc({ door: 'socketio' }, sio);
+    },
+  });
+  // --- end Socket.IO door ---
 
   new Gauge({
     name: 'jsongle_rooms', help: 'Rooms that exist now, by kind (p2p, muc).', labelNames: ['kind'], registers,

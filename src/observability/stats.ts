@@ -98,6 +98,10 @@ export class Stats {
     this.resumeFailed[reason] = (this.resumeFailed[reason] ?? 0) + 1;
   }
   // --- end resume ---
+  // --- Socket.IO door (src/transport/socketio.ts) ---
+  /** Socket.IO connections ever opened (also in connectionsOpened, which counts both doors). */
+  socketIOOpened = 0;
+  // --- end Socket.IO door ---
 
   countError(code: number): void {
     this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;

@@ -45,4 +45,10 @@ export type ResumeFailure = 'unknown' | 'expired' | 'gap';
 /** A valid resume request (the token and the client's lastSeen), or why it cannot be served. */
 export type ResumeClaim = { readonly token: string; readonly lastSeen: number } | { readonly failed: ResumeFailure };
 
-export type Socket = WebSocket<SocketData>;
+/**
+ * A socket as the connection owner uses it. A raw uWS WebSocket is one as it is (the raw door's
+ * sockets are stored unwrapped: no indirection on the relay path); a Socket.IO connection is
+ * wrapped in SocketIOPeer (src/transport/socketio-peer.ts), which frames each text for Socket.IO.
+ */
+export type Socket = Pick<WebSocket<SocketData>,
+  'getUserData' | 'send' | 'end' | 'close' | 'subscribe' | 'unsubscribe' | 'publish' | 'getBufferedAmount'>;

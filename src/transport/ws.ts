@@ -43,6 +43,8 @@ export interface WebSocketDeps {
   maxConnections: number;
   /** Checks the identity token of each upgrade (auth.jwt*); absent or null: no token needed. */
   tokenVerifier?: TokenVerifier | null;
+  /** Per-address guards shared with the Socket.IO door (one budget per address for both). */
+  edge?: EdgeGuards;
 }
 
 const STATUS_TEXT = { 401: '401 Unauthorized', 403: '403 Forbidden', 429: '429 Too Many Requests', 503: '503 Service Unavailable' } as const;
@@ -53,7 +55,7 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
   const allowedOrigins = parseAllowedOrigins(config.corsPolicyOrigin);
   const { messagesPerSecond, burst } = config.rateLimit;
   // Per-address guards of the upgrade (edge hardening, src/transport/edge-guards.ts).
-  const edge = new EdgeGuards(config, logger);
+  const edge = deps.edge ?? new EdgeGuards(config, logger);
   // Identity tokens (auth.jwt*): null keeps the upgrade synchronous, as without JWT.
   const verifier = deps.tokenVerifier ?? null;
 

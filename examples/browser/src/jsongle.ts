@@ -1,14 +1,17 @@
 /**
- * A minimal JSONgle client over a plain browser WebSocket: the session-hello handshake, room
- * join/leave as iq-set requests, and relayed actions addressed to a room. No Socket.IO and no
- * library: the protocol is one JSON object per text frame (docs/protocol.md).
+ * A minimal JSONgle client: the session-hello handshake, room join/leave as iq-set requests, and
+ * relayed actions addressed to a room. No library: over a plain browser WebSocket the protocol is
+ * one JSON object per text frame (docs/protocol.md); over Socket.IO (the 2.x apps' way) the same
+ * objects ride the "jsongle" event (wires.ts), and Socket.IO's own reconnection replaces resume.
  *
- * It resumes its session by itself after a network blip (docs/protocol.md, "Resume — the
- * client's side"): it counts the server's frames, keeps the frames it sent, and when the socket
+ * Over a WebSocket it resumes its session by itself after a network blip (docs/protocol.md, "Resume
+ * — the client's side"): it counts the server's frames, keeps the frames it sent, and when the socket
  * drops without a close it reconnects with backoff using `resume=<token>&lastSeen=<n>`; on
  * `resumed` it resends what the server did not get (`received`). Pending requests and the app's
  * handlers never notice; `onResume` / `onSessionLost` say what happened.
  */
+
+import { openSocketIO, type Wire } from './wires.js';
 
 export interface Jsongle {
   action: string;
@@ -62,7 +65,7 @@ export class JsongleClient {
   private readonly pending = new Map<string, Pending>();
   private helloRequest: Envelope | null = null;
   private helloWaiter: ((msg: Envelope) => void) | null = null;
-  private readonly closeHandlers = new Set<(e: CloseEvent) => void>();
+  private readonly closeHandlers = new Set<(why: string) => void>();
   private readonly resumeHandlers = new Set<(replayed: number) => void>();
   private readonly lostHandlers = new Set<(reason: string) => void>();
   // --- resume: counts and kept frames (docs/protocol.md, Resume) ---
@@ -91,6 +94,14 @@ export class JsongleClient {
       ws.addEventListener('open', () => { client.online = true; resolve(client); }, { once: true });
       ws.addEventListener('error', () => reject(new Error(`cannot connect to ${url}`)), { once: true });
     });
+  }
+
+  /** Connects through the Socket.IO door, as a JSONgle-Server 2.x app does (no resume: Socket.IO
+   * reconnects as a new connection). */
+  static async connectSocketIO(url: string, appToken: string | null): Promise<JsongleClient> {
+    const client = new JsongleClient(new WireSocket(await openSocketIO(url, appToken)) as unknown as WebSocket, url);
+    client.online = true;
+    return client;
   }
 
   /** The session was resumed after a drop (`replayed` missed frames followed). */
@@ -127,7 +138,7 @@ export class JsongleClient {
       p.reject(new Error('connection closed'));
       this.pending.delete(t);
     }
-    for (const h of this.closeHandlers) h(e);
+    for (const h of this.closeHandlers) h(`${e.code}${e.reason ? ` ${e.reason}` : ''}`);
   }
 
   private reconnect(): void {
@@ -163,7 +174,7 @@ export class JsongleClient {
   }
 
   /** The session is over (a close, or a drop that could not be resumed). */
-  onClose(handler: (e: CloseEvent) => void): void {
+  onClose(handler: (why: string) => void): void {
     this.closeHandlers.add(handler);
   }
 
@@ -283,5 +294,31 @@ export class JsongleClient {
       return;
     }
     for (const h of this.handlers) h(msg);
+  }
+}
+
+/** A Socket.IO wire seen as the part of a WebSocket the client uses (text frames, close events). */
+class WireSocket {
+  private readonly listeners: Record<string, Array<(e: unknown) => void>> = { message: [], close: [] };
+
+  constructor(private readonly wire: Wire) {
+    wire.onMessage((msg) => this.emit('message', { data: JSON.stringify(msg) }));
+    wire.onClose((why) => this.emit('close', { code: 1000, reason: why }));
+  }
+
+  addEventListener(type: string, listener: (e: unknown) => void): void {
+    this.listeners[type]?.push(listener);
+  }
+
+  send(text: string): void {
+    this.wire.send(JSON.parse(text) as Envelope);
+  }
+
+  close(): void {
+    this.wire.close();
+  }
+
+  private emit(type: string, e: unknown): void {
+    for (const l of this.listeners[type] ?? []) l(e);
   }
 }

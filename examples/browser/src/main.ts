@@ -57,6 +57,20 @@ function defaultServer(): string {
 
 let call: Call | null = null;
 
+/** Loads the socket.io-client bundle (served from node_modules next to the page), then connects
+ * to the server's /socket.io/ on the same host and port as the WebSocket URL. */
+async function connectSocketIO(server: string, token: string | null): Promise<JsongleClient> {
+  await new Promise<void>((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = 'vendor/socket.io.min.js';
+    script.onload = () => resolve();
+    script.onerror = () => reject(new Error('cannot load vendor/socket.io.min.js'));
+    document.head.appendChild(script);
+  });
+  const base = new URL(server.replace(/^ws/, 'http'));
+  return JsongleClient.connectSocketIO(base.origin, token);
+}
+
 async function join(): Promise<void> {
   const server = $<HTMLInputElement>('server').value.trim();
   const room = $<HTMLInputElement>('room').value.trim();
@@ -70,10 +84,13 @@ async function join(): Promise<void> {
   state.status = 'connecting';
   render();
   try {
-    const client = await JsongleClient.connect(url);
-    client.onClose((e) => {
+    // ?transport=socketio: through the Socket.IO door, as a JSONgle-Server 2.x app connects.
+    const client = params.get('transport') === 'socketio'
+      ? await connectSocketIO(server, token)
+      : await JsongleClient.connect(url);
+    client.onClose((why) => {
       state.status = 'closed';
-      log(`socket closed (${e.code}${e.reason ? ` ${e.reason}` : ''})`);
+      log(`socket closed (${why})`);
       render();
     });
     // Resume: a network blip is bridged by the client (reconnect, resend); these only report it.
