@@ -47,6 +47,20 @@ export interface Config {
   readonly cert: string;
   readonly inspect: { readonly enabled: boolean; readonly url: string };
   readonly calls: { readonly ringTimeoutSec: number };
+  /** The /admin/ routes (src/admin/). */
+  readonly admin: { readonly requestsPerSecond: number; readonly burst: number; readonly clusterTimeoutMs: number };
+  /** Signed lifecycle events (src/webhooks/). */
+  readonly webhooks: WebhooksConfig;
+}
+
+export interface WebhooksConfig {
+  readonly urls: readonly string[];
+  readonly secret: string;
+  readonly queueSize: number;
+  readonly maxAttempts: number;
+  readonly retryBaseMs: number;
+  readonly timeoutMs: number;
+  readonly concurrency: number;
 }
 
 export interface AuthConfig {
@@ -70,7 +84,9 @@ export interface ClusterConfig {
 }
 
 /** Partial config for tests and embedding: nested groups may be given in part. */
-export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit' | 'calls' | 'auth' | 'turn' | 'stun'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit' | 'calls' | 'auth' | 'turn' | 'stun' | 'admin' | 'webhooks'>> & {
+  admin?: Partial<Config['admin']>;
+  webhooks?: Partial<Config['webhooks']>;
   limits?: Partial<Config['limits']>;
   authFailureLimit?: Partial<Config['authFailureLimit']>;
   calls?: Partial<Config['calls']>;
