@@ -17,12 +17,14 @@ export interface WebhookEvent {
   readonly type: WebhookEventType;
   /** When the fact happened (ISO 8601, ms). */
   readonly at: string;
+  /** This node's event counter (from 1 at start): deliveries run in parallel and may arrive out of order; `seq` restores it per node. */
+  readonly seq: number;
   /** The server's `id` (config), and the cluster node that saw the fact (Redis engine). */
   readonly server: string;
   readonly node?: string;
   readonly data: Record<string, unknown>;
 }
 
-export function makeEvent(type: WebhookEventType, data: Record<string, unknown>, server: string, node?: string): WebhookEvent {
-  return { id: randomUUID(), type, at: new Date().toJSON(), server, ...(node !== undefined ? { node } : {}), data };
+export function makeEvent(type: WebhookEventType, data: Record<string, unknown>, seq: number, server: string, node?: string): WebhookEvent {
+  return { id: randomUUID(), type, at: new Date().toJSON(), seq, server, ...(node !== undefined ? { node } : {}), data };
 }

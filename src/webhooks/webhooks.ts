@@ -24,6 +24,8 @@ export interface WebhooksDeps {
 }
 
 export class Webhooks implements Lifecycle {
+  private seq = 0;
+
   constructor(private readonly deps: WebhooksDeps) {}
 
   roomCreated(rid: string, kind: RoomKind): void {
@@ -64,7 +66,7 @@ export class Webhooks implements Lifecycle {
 
   private emit(type: WebhookEventType, data: Record<string, unknown>): void {
     const { config, queue, serverId, nodeId } = this.deps;
-    const event = makeEvent(type, data, serverId, nodeId);
+    const event = makeEvent(type, data, ++this.seq, serverId, nodeId);
     const body = JSON.stringify(event);
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'jsongle-server-webhooks', 'X-JSONgle-Event': type, 'X-JSONgle-Delivery': event.id };
     if (config.secret !== '') headers[SIGNATURE_HEADER] = sign(body, config.secret);
