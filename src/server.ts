@@ -28,6 +28,7 @@ import { attachUpgradeRequired } from './transport/upgrade-required.js';
 import { startBackpressureSweep } from './transport/backpressure-budget.js';
 import { PACKAGE } from './version.js';
 import { AdminApi } from './admin/admin-api.js';
+import { ClusterPeers } from './admin/cluster-peers.js';
 import { CallIndex } from './admin/call-index.js';
 import { LeaveReasons } from './admin/leave-reasons.js';
 import { fanOut } from './admin/lifecycle.js';
@@ -161,6 +162,12 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   // Edge hardening: plain HTTP to wsPort gets 426 (a catch-all: a more specific route, e.g. /socket.io/*, precedes it).
   attachUpgradeRequired(wsApp, stats);
 
+  const nodeAdmin = new NodeAdmin({
+    connections, rooms, calls: callIndex, reasons: leaveReasons, nodeId: cluster?.nodeId,
+    closeRoom: (rid, done) => supervisor.actor.send({ type: 'admin.closeRoom', rid, done }),
+    drain: () => { if (supervisor.isAccepting()) supervisor.actor.send({ type: 'server.drain' }); },
+    lifecycle: supervisor.lifecycle,
+  });
   const monitoring: MonitoringContext = {
     config, stats, logger, tls, started,
     version: PACKAGE.version,
@@ -178,13 +185,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     lifecycle: supervisor.lifecycle,
     cluster: () => cluster?.status() ?? null,
     tokenVerifier,
-    // --- admin API: this node's connections, rooms and calls (cluster-wide: src/admin/cluster-peers.ts) ---
-    admin: new AdminApi(new NodeAdmin({
-      connections, rooms, calls: callIndex, reasons: leaveReasons, nodeId: cluster?.nodeId,
-      closeRoom: (rid, done) => supervisor.actor.send({ type: 'admin.closeRoom', rid, done }),
-      drain: () => { if (supervisor.isAccepting()) supervisor.actor.send({ type: 'server.drain' }); },
-      lifecycle: supervisor.lifecycle,
-    })),
+    // --- admin API: this node's connections, rooms and calls; cluster-wide through the other nodes ---
+    admin: new AdminApi(nodeAdmin, cluster ? new ClusterPeers(cluster.adminBus(), nodeAdmin, config.admin.clusterTimeoutMs, logger) : null),
   };
   registerMonitoringRoutes(restApp, monitoring);
 
