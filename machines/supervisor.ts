@@ -50,7 +50,19 @@ export type SupervisorEvent =
   | ({ type: 'leave.accepted' } & DecidedRequest)
   | ({ type: 'leave.notMember' } & DecidedRequest)
   | ({ type: 'membership.failed' } & MembershipRequest)
-  | { type: 'server.drain' };
+  | { type: 'server.drain' }
+  // --- admin API (src/admin/): an operator closes a room; each member's removal is its own verdict ---
+  | { type: 'admin.closeRoom'; rid: string; done: (removed: number) => void }
+  | ({ type: 'admin.memberRemoved' } & RemovedMember);
+
+/** A member an operator removed from a room (admin.closeRoom), once the authority has decided it. */
+export interface RemovedMember {
+  id: string;
+  rid: string;
+  kind: RoomKind;
+  /** The removed member's profile, as the room knew it (what `left` names). */
+  profile: unknown;
+}
 
 export const supervisorMachine = setup({
   types: {
@@ -67,6 +79,11 @@ export const supervisorMachine = setup({
     notifyStopped: () => {},
     closeFailedConnection: () => {},
     forgetFailedCall: () => {},
+    // The admin API: every member of this node leaves the room (membership authority), each one's
+    // removal comes back as admin.memberRemoved
+    removeRoomMembers: (_, _p: { rid: string; done: (removed: number) => void }) => {},
+    announceRemoval: (_, _p: RemovedMember) => {},
+    tellConnectionRemoved: (_, _p: RemovedMember) => {},
     // The membership authority: its verdict comes back as an event
     decideJoin: (_, _p: JoinRequest) => {},
     decideLeave: (_, _p: MembershipRequest) => {},
@@ -162,6 +179,17 @@ export const supervisorMachine = setup({
     // the supervisor itself goes on.
     'xstate.error.actor.connection': { actions: 'closeFailedConnection' },
     'xstate.error.actor.call': { actions: 'forgetFailedCall' },
+    // An operator closes a room (DELETE /admin/rooms/<rid>): a membership change like a leave.
+    'admin.closeRoom': { actions: { type: 'removeRoomMembers', params: ({ event }) => event } },
+    'admin.memberRemoved': [
+      { guard: { type: 'isRequesterGone', params: ({ event }) => event } },
+      {
+        actions: [
+          { type: 'announceRemoval', params: ({ event }) => event },
+          { type: 'tellConnectionRemoved', params: ({ event }) => event },
+        ],
+      },
+    ],
   },
   states: {
     accepting: {

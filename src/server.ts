@@ -30,6 +30,15 @@ import { EdgeGuards } from './transport/edge-guards.js';
 import { attachSocketIO, type SocketIODoor } from './transport/socketio.js';
 import { startBackpressureSweep } from './transport/backpressure-budget.js';
 import { PACKAGE } from './version.js';
+import { AdminApi } from './admin/admin-api.js';
+import { ClusterPeers } from './admin/cluster-peers.js';
+import { CallIndex } from './admin/call-index.js';
+import { LeaveReasons } from './admin/leave-reasons.js';
+import { fanOut } from './admin/lifecycle.js';
+import { NodeAdmin } from './admin/node-admin.js';
+import { roomLifecycle } from './admin/room-lifecycle.js';
+import { DeliveryQueue } from './webhooks/delivery-queue.js';
+import { Webhooks } from './webhooks/webhooks.js';
 
 export interface ServerOptions {
   logger?: Logger;
@@ -71,15 +80,26 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   // cluster.engine: "local" keeps everything in this process; "redis" spans processes and hosts.
   const cluster = config.cluster?.engine === 'redis' ? new RedisCluster(config, logger, wsApp) : null;
 
+  // --- admin API and webhooks: the lifecycle hooks the owners call (src/admin/lifecycle.ts) ---
+  const leaveReasons = new LeaveReasons();
+  const callIndex = new CallIndex();
+  const webhookQueue = (config.webhooks?.urls.length ?? 0) > 0 ? new DeliveryQueue(config.webhooks, stats, logger) : null;
+  const lifecycle = fanOut([
+    callIndex,
+    ...(webhookQueue ? [new Webhooks({ config: config.webhooks, queue: webhookQueue, serverId: config.id, nodeId: cluster?.nodeId })] : []),
+  ], (hook, err) => logger.error('lifecycle listener failed', { hook, error: String((err as Error)?.stack ?? err) }));
+  const roomEvents = roomLifecycle(lifecycle, leaveReasons);
+  // --- end admin API and webhooks wiring (continued below: rooms, calls, monitoring) ---
+
   // The owners: sockets (connections), rooms, and the membership authority; each asks the others.
   let membership: Membership | null = null;
   const connections: Connections = new Connections({
     stats, builder,
     pubsub: cluster ? cluster.pubsub : new LocalPubSub<SocketData>(),
-    onDeparture: (connId, profile) => {
+    onDeparture: (connId, profile) => leaveReasons.departingWhile(connId, () => {
       if (profile) rooms.announceDeparture(connId, profile);
       membership?.leaveAll(connId);
-    },
+    }),
     // --- resume: sessions that outlive their socket (src/connections/sessions.ts) ---
     resume: config.resume,
     topicsOf: (connId: string): string[] => {
@@ -95,7 +115,11 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     roomCreated: () => stats.roomsCreated++,
     roomRemoved: (room) => { stats.roomSeconds += (Date.now() - room.createdAt) / 1000; },
     // --- calls: a party gone from the room (leave, disconnect, kick, node gone) ends its calls there ---
-    memberRemoved: (room, connId) => calls.partyLeft(room.rid, connId),
+    memberRemoved: (room, connId, member) => {
+      calls.partyLeft(room.rid, connId);
+      roomEvents.memberRemoved(room, connId, member); // lifecycle: member left, room closed
+    },
+    memberAdded: roomEvents.memberAdded, // lifecycle: room created, member joined
   });
   // --- calls: the owner of call actors, created under the supervisor (one actor system) ---
   const calls: Calls = new Calls({
@@ -103,6 +127,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     send: (connId, text) => connections.send(connId, text),
     ringTimeoutMs: (config.calls?.ringTimeoutSec ?? 60) * 1000,
     parent: () => supervisor.actor,
+    lifecycle, // call started / answered / ended
   });
   membership = cluster ? cluster.attach(rooms, connections) : new LocalMembership(rooms);
   // Workers of one host share wsPort (SO_REUSEPORT); a single process holds it exclusively.
@@ -163,6 +188,12 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   // Edge hardening: plain HTTP to wsPort gets 426 (a catch-all: a more specific route, e.g. /socket.io/*, precedes it).
   attachUpgradeRequired(wsApp, stats);
 
+  const nodeAdmin = new NodeAdmin({
+    connections, rooms, calls: callIndex, reasons: leaveReasons, nodeId: cluster?.nodeId,
+    closeRoom: (rid, done) => supervisor.actor.send({ type: 'admin.closeRoom', rid, done }),
+    drain: () => { if (supervisor.isAccepting()) supervisor.actor.send({ type: 'server.drain' }); },
+    lifecycle: supervisor.lifecycle,
+  });
   const monitoring: MonitoringContext = {
     config, stats, logger, tls, started,
     version: PACKAGE.version,
@@ -181,6 +212,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     lifecycle: supervisor.lifecycle,
     cluster: () => cluster?.status() ?? null,
     tokenVerifier,
+    // --- admin API: this node's connections, rooms and calls; cluster-wide through the other nodes ---
+    admin: new AdminApi(nodeAdmin, cluster ? new ClusterPeers(cluster.adminBus(), nodeAdmin, config.admin.clusterTimeoutMs, logger) : null),
   };
   registerMonitoringRoutes(restApp, monitoring);
 
@@ -236,7 +269,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         await starting.catch(() => undefined);
         logger.info('draining', { connections: connections.size });
         stopBackpressureSweep();
-        supervisor.actor.send({ type: 'server.drain' });
+        // Already drained through POST /admin/drain: the supervisor has stopped, nothing to send.
+        if (supervisor.actor.getSnapshot().status === 'active') supervisor.actor.send({ type: 'server.drain' });
         if (supervisor.actor.getSnapshot().status === 'active') await stopped;
         if (wsListen) closeListenSocket(wsListen as never);
         wsListen = null;
@@ -248,6 +282,9 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         await cluster?.stop();
         calls.stop();
         connections.sessions?.stop();
+        // The drain's last events (members left, rooms closed) get a moment to go out.
+        await webhookQueue?.settle(Math.min(config.webhooks.timeoutMs, 2000));
+        webhookQueue?.stop();
         inspection?.stop();
         logger.info('stopped');
         await logger.close();

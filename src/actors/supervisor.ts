@@ -15,7 +15,8 @@ import type { Stats } from '../observability/stats.js';
 import type { MessageBuilder } from '../protocol/build.js';
 import { CloseCode, ErrorCode } from '../protocol/codes.js';
 import { isValidRoomId, roomIdProblem } from '../protocol/parse.js';
-import type { Envelope, RoomKind } from '../protocol/types.js';
+import type { Envelope, Profile, RoomKind } from '../protocol/types.js';
+import type { Member } from '../rooms/room.js';
 import type { JoinVerdict, LeaveResult, Membership } from '../rooms/membership.js';
 import type { Rooms } from '../rooms/rooms.js';
 import type { Socket } from '../transport/socket-data.js';
@@ -168,6 +169,44 @@ export function createSupervisor(deps: SupervisorDeps) {
         deps.stopped();
       },
       forgetFailedCall: () => deps.calls.forgetFailed(),
+      // --- admin API: a room closed by an operator. Members of this node leave it one at a time,
+      // each removal announced (admin.memberRemoved) while the others are still in the room. ---
+      removeRoomMembers: (_, { rid, done }) => {
+        const tried = new Set<string>();
+        let removed = 0;
+        const next = (): void => {
+          const room = rooms.get(rid);
+          let member: Member | undefined;
+          if (room) for (const m of room.members.values()) if (m.node === undefined && !tried.has(m.id)) { member = m; break; }
+          if (room === undefined || member === undefined) return done(removed);
+          const { id, profile } = member;
+          tried.add(id);
+          settle<LeaveResult>(
+            membership.leave(id, rid),
+            ({ verdict, kind }) => {
+              if (verdict === 'left') {
+                removed++;
+                self?.send({ type: 'admin.memberRemoved', id, rid, kind: kind ?? room.kind, profile });
+              }
+              // On a later turn: the removal just sent has been announced by then.
+              setImmediate(next);
+            },
+            (err) => {
+              logger.error('membership authority failed to remove a member', { connectionId: id, rid, error: String((err as Error)?.message ?? err) });
+              setImmediate(next);
+            },
+          );
+        };
+        next();
+      },
+      announceRemoval: (_, r) => {
+        const room = rooms.get(r.rid);
+        const profile = r.profile as Profile;
+        if (room) rooms.announce(room, r.id, 'left', profile);
+        // The removed member hears it too, naming itself: nobody else will tell it it is out.
+        connections.send(r.id, builder.memberEvent(r.id, r.kind, 'left', profile, r.rid));
+      },
+      tellConnectionRemoved: (_, r) => connections.tell(r.id, { type: 'room.left', rid: r.rid }),
       closeFailedConnection: ({ event }) => {
         // Every connection actor has the same id (see createConnectionActor), so the failed one is
         // found by its status: a scan, but only when a bug made an action throw.

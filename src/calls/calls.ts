@@ -18,6 +18,7 @@ import type { Stats } from '../observability/stats.js';
 import type { CallIds, MessageBuilder } from '../protocol/build.js';
 import type { Jsongle } from '../protocol/types.js';
 import type { Member, Room } from '../rooms/room.js';
+import type { CallFacts, Lifecycle } from '../admin/lifecycle.js';
 
 export interface CallsDeps {
   stats: Stats;
@@ -29,6 +30,8 @@ export interface CallsDeps {
   ringTimeoutMs: number;
   /** The actor the call actors are created under (the supervisor: one actor system). */
   parent(): AnyActorRef;
+  /** Lifecycle hooks (admin call index, webhooks): started, answered, ended. */
+  lifecycle?: Pick<Lifecycle, 'callStarted' | 'callAnswered' | 'callEnded'>;
 }
 
 /** One call: what the chart's guards read (CallView), plus what the owner needs to end and report it. */
@@ -128,6 +131,7 @@ export class Calls implements CallOwner {
     this.index(callerId, call);
     this.index(callee.id, call);
     call.actor.start();
+    this.deps.lifecycle?.callStarted?.(factsOf(call));
   }
 
   /** A party's call action, relayed: the event it makes, if it moves the call. transport-info and
@@ -181,6 +185,7 @@ export class Calls implements CallOwner {
     stats.callsInProgress++;
     stats.callsAccepted++;
     stats.callSetupSeconds.observe((call.acceptedAt - call.proposedAt) / 1000);
+    this.deps.lifecycle?.callAnswered?.(factsOf(call));
   }
 
   /** Calls whose actor failed (a bug in an action): logged and forgotten, so no map keeps them. */
@@ -214,6 +219,9 @@ export class Calls implements CallOwner {
       setupMs: call.acceptedAt > 0 ? call.acceptedAt - call.proposedAt : null,
       durationSec, reason, endedBy: context.endedBy,
     });
+    this.deps.lifecycle?.callEnded?.(factsOf(call), {
+      reason, endedBy: context.endedBy, setupMs: call.acceptedAt > 0 ? call.acceptedAt - call.proposedAt : null, durationSec,
+    });
   }
 
   private index(connId: string, call: Call): void {
@@ -231,4 +239,12 @@ export class Calls implements CallOwner {
       if (calls?.size === 0) this.byConnection.delete(connId);
     }
   }
+}
+
+/** What the lifecycle hooks report of a call (a copy: the listeners keep it after the call is gone). */
+function factsOf(call: Call): CallFacts {
+  return {
+    sid: call.sid, rid: call.rid, caller: { id: call.caller, uid: call.callerUid }, callee: { id: call.callee, uid: call.calleeUid },
+    proposedAt: call.proposedAt, acceptedAt: call.acceptedAt,
+  };
 }

@@ -23,6 +23,7 @@ import { RedisMembership } from './redis-membership.js';
 import type { ClusterStatus } from '../observability/cluster-status.js';
 import { RedisPubSub } from './redis-pubsub.js';
 import type { Rooms } from '../rooms/rooms.js';
+import type { AdminBus } from '../admin/cluster-peers.js';
 
 
 /** How long start() waits for Redis before serving anyway (unhealthy, recovering in the background). */
@@ -119,6 +120,24 @@ export class RedisCluster {
     await this.link.close();
   }
 
+  // --- admin API (src/admin/cluster-peers.ts): requests and answers ('a') on the node channels ---
+  private adminHandler: ((payload: string) => void) | null = null;
+
+  adminBus(): AdminBus {
+    const cluster = this;
+    return {
+      nodeId: this.nodeId,
+      nodes: async () => (await this.link.cmd.smembers(`${this.config.cluster.keyPrefix}nodes`)) as string[],
+      publish: (node, payload) => {
+        this.link.cmd.publish(this.names.nodeChannel(node), 'a' + payload).catch((err: Error) =>
+          this.logger.warn('admin message not published', { node, error: err.message }));
+      },
+      set onMessage(fn: ((payload: string) => void) | null) { cluster.adminHandler = fn; },
+      get onMessage() { return cluster.adminHandler; },
+    };
+  }
+  // --- end admin API ---
+
   /** Cheap and synchronous (a field): Redis reachable, answering, and holding this node's memberships. */
 
   status(): ClusterStatus {
@@ -143,6 +162,7 @@ export class RedisCluster {
     if (channel === this.nodeChannel) {
       if (message.charCodeAt(0) === 0x6d /* m */) this.membership?.onNotice(message.slice(1));
       else if (message.charCodeAt(0) === 0x63 /* c */) this.pubsub.onConnectionFrame(message.slice(1));
+      else if (message.charCodeAt(0) === 0x61 /* a */) this.adminHandler?.(message.slice(1)); // admin API requests/answers
       return;
     }
     const topic = this.names.topicOfChannel(channel);

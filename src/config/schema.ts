@@ -36,7 +36,7 @@ export const configSchema = {
     format: String, default: '', env: 'appToken', sensitive: true,
   },
   adminToken: {
-    doc: 'Bearer token required by PUT /logs/levels. Empty: PUT /logs/levels is disabled (403).',
+    doc: 'Bearer token required by PUT /logs/levels and the /admin/ routes. Empty: PUT /logs/levels is disabled (403) and /admin/ is absent (404).',
     format: String, default: '', env: 'adminToken', sensitive: true,
   },
   corsPolicyOrigin: {
@@ -281,6 +281,52 @@ export const configSchema = {
     },
   },
   // --- end Socket.IO door ---
+  // --- admin API and webhooks (src/admin/, src/webhooks/, docs/operations.md) ---
+  admin: {
+    requestsPerSecond: {
+      doc: 'Requests per second the /admin/ routes accept, all clients together (a token bucket; wrong tokens count too). Past it: HTTP 429.',
+      format: 'positiveInt', default: 20, env: 'admin_requestsPerSecond',
+    },
+    burst: {
+      doc: 'Requests the /admin/ routes accept at once before requestsPerSecond applies.',
+      format: 'positiveInt', default: 40, env: 'admin_burst',
+    },
+    clusterTimeoutMs: {
+      doc: 'Redis engine: how long an /admin/ request waits for the other nodes\' answers (nodes that do not answer are listed in "missing").',
+      format: 'positiveInt', default: 2000, env: 'admin_clusterTimeoutMs',
+    },
+  },
+  webhooks: {
+    urls: {
+      doc: 'URLs every lifecycle event is POSTed to (a JSON array; env webhooks_urls=\'["http://…"]\'). Empty: no webhooks.',
+      format: 'webhookUrls', default: [] as string[], env: 'webhooks_urls',
+    },
+    secret: {
+      doc: 'HMAC-SHA256 key of the X-JSONgle-Signature header (sha256=<hex of the body>). Empty: events are sent unsigned (warned at start).',
+      format: String, default: '', env: 'webhooks_secret', sensitive: true,
+    },
+    queueSize: {
+      doc: 'Deliveries waiting at most (one per event and URL); a new one past it is dropped and counted.',
+      format: 'positiveInt', default: 10000, env: 'webhooks_queueSize',
+    },
+    maxAttempts: {
+      doc: 'Attempts per delivery (the first one included) before it is dropped and counted.',
+      format: 'positiveInt', default: 5, env: 'webhooks_maxAttempts',
+    },
+    retryBaseMs: {
+      doc: 'Wait before the first retry; each further retry waits twice as long (capped at 30 s).',
+      format: 'positiveInt', default: 500, env: 'webhooks_retryBaseMs',
+    },
+    timeoutMs: {
+      doc: 'How long one POST may take before it counts as failed.',
+      format: 'positiveInt', default: 5000, env: 'webhooks_timeoutMs',
+    },
+    concurrency: {
+      doc: 'POSTs in flight at once (all URLs together).',
+      format: 'positiveInt', default: 4, env: 'webhooks_concurrency',
+    },
+  },
+  // --- end of admin API and webhooks ---
   calls: {
     ringTimeoutSec: {
       doc: 'Seconds a proposed call may ring without session-proceed or session-decline before the server ends it (caller: session-info unreachable, condition timeout; callee: session-retract timeout). 0: never.',
@@ -315,6 +361,19 @@ export function addConfigFormats(): void {
     validate(v: unknown) {
       // RFC 7518 §3.2: an HS256 key at least as long as the hash (256 bits); a short one is guessable offline.
       if (typeof v !== 'string' || (v.length > 0 && v.length < 32)) throw new Error('must be empty or at least 32 characters');
+    },
+  });
+  convict.addFormat({
+    name: 'webhookUrls',
+    validate(v: unknown) {
+      if (!Array.isArray(v) || !v.every((u) => typeof u === 'string' && /^https?:\/\/[^\s]+$/.test(u))) {
+        throw new Error('must be a JSON array of http:// or https:// URLs');
+      }
+    },
+    // The environment gives one JSON array as a string.
+    coerce: (v: unknown) => {
+      if (typeof v !== 'string') return v;
+      try { return JSON.parse(v) as unknown; } catch { return v; }
     },
   });
   convict.addFormat({

@@ -49,6 +49,10 @@ export interface Config {
   readonly calls: { readonly ringTimeoutSec: number };
   readonly resume: ResumeConfig;
   readonly socketio: SocketIOConfig;
+  /** The /admin/ routes (src/admin/). */
+  readonly admin: { readonly requestsPerSecond: number; readonly burst: number; readonly clusterTimeoutMs: number };
+  /** Signed lifecycle events (src/webhooks/). */
+  readonly webhooks: WebhooksConfig;
 }
 
 /** The Socket.IO door (src/transport/socketio.ts). */
@@ -65,6 +69,16 @@ export interface ResumeConfig {
   readonly windowSec: number;
   readonly bufferMessages: number;
   readonly bufferBytes: number;
+}
+
+export interface WebhooksConfig {
+  readonly urls: readonly string[];
+  readonly secret: string;
+  readonly queueSize: number;
+  readonly maxAttempts: number;
+  readonly retryBaseMs: number;
+  readonly timeoutMs: number;
+  readonly concurrency: number;
 }
 
 export interface AuthConfig {
@@ -88,7 +102,9 @@ export interface ClusterConfig {
 }
 
 /** Partial config for tests and embedding: nested groups may be given in part. */
-export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit' | 'calls' | 'auth' | 'turn' | 'stun' | 'resume' | 'socketio'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit' | 'calls' | 'auth' | 'turn' | 'stun' | 'resume' | 'socketio' | 'admin' | 'webhooks'>> & {
+  admin?: Partial<Config['admin']>;
+  webhooks?: Partial<Config['webhooks']>;
   socketio?: Partial<Config['socketio']>;
   limits?: Partial<Config['limits']>;
   authFailureLimit?: Partial<Config['authFailureLimit']>;

@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Stats } from '../observability/stats.js';
 import type { ClusterStatus } from '../observability/cluster-status.js';
 import type { TokenVerifier } from '../auth/jwt.js';
+import type { AdminApi } from '../admin/admin-api.js';
 
 export interface MonitoringContext {
   readonly config: Config;
@@ -34,4 +35,6 @@ export interface MonitoringContext {
   cluster(): ClusterStatus | null;
   /** Identity tokens (auth.jwt*): the self-check mints its own; absent or null: none needed. */
   readonly tokenVerifier?: TokenVerifier | null;
+  /** The /admin/ routes' view of connections, rooms and calls (cluster-wide with the Redis engine). */
+  readonly admin?: AdminApi | null;
 }

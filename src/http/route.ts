@@ -17,6 +17,8 @@ export interface RouteRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** The parsed JSON body when the route declares `body: 'json'`, else undefined. */
   readonly body: unknown;
+  /** Path parameters of a route whose path has `:name` segments, URL-decoded. */
+  readonly params?: Readonly<Record<string, string>>;
 }
 
 export interface Reply {
@@ -35,11 +37,14 @@ export interface RouteEnv {
 
 export interface Route {
   readonly method: Method;
+  /** Exact path, or with `:name` segments (e.g. /admin/rooms/:rid) matching one non-empty segment each. */
   readonly path: string;
   /** Read and parse a JSON body before calling the handler (400 bad JSON, 413 too large). */
   readonly body?: 'json';
   /** Require `Authorization: Bearer <adminToken>` when config.adminToken is set (401 otherwise). */
   readonly admin?: boolean;
+  /** With `admin`: the route does not exist (404) while adminToken is empty, instead of answering 403. */
+  readonly hiddenWithoutToken?: boolean;
   handler(req: RouteRequest, env: RouteEnv): Reply | Promise<Reply>;
 }
 

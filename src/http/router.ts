@@ -11,6 +11,8 @@ import type { MonitoringContext } from './context.js';
 import { corsHeaders, isStateChanging, preflightHeaders, type CorsMode } from './cors.js';
 import { hostAllowed, hostPolicy } from './host-check.js';
 import { openExchange, sendReply, type Exchange } from './reply.js';
+import { RequestBucket } from './admin-rate-limit.js';
+import { ADMIN_ROUTES } from './routes/admin-routes.js';
 import { jsonError, type Reply, type Route, type RouteEnv, type RouteRequest } from './route.js';
 import { aboutRoute } from './routes/about.js';
 import { healthRoute, pingRoute } from './routes/health.js';
@@ -20,7 +22,7 @@ import { selfTestRoute } from './routes/self-test.js';
 import { statsRoute } from './routes/stats.js';
 
 export const MONITORING_ROUTES: readonly Route[] = [
-  aboutRoute, pingRoute, healthRoute, metricsRoute, statsRoute, selfTestRoute, logLevelsRoute,
+  aboutRoute, pingRoute, healthRoute, metricsRoute, statsRoute, selfTestRoute, logLevelsRoute, ...ADMIN_ROUTES,
 ];
 
 export function registerMonitoringRoutes(app: TemplatedApp, ctx: MonitoringContext): void {
@@ -33,6 +35,10 @@ export function registerMonitoringRoutes(app: TemplatedApp, ctx: MonitoringConte
 export function createDispatcher(routes: readonly Route[], env: RouteEnv): (res: HttpResponse, req: HttpRequest) => void {
   const byPath = new Map<string, Route[]>();
   for (const r of routes) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
+  // Paths with `:name` segments, tried after the exact ones.
+  const patterns = [...byPath.entries()].filter(([p]) => p.includes('/:')).map(([p, rs]) => ({ segments: p.split('/'), routes: rs }));
+  const admin = env.ctx.config.admin;
+  const adminBucket = new RequestBucket(admin?.requestsPerSecond ?? 20, admin?.burst ?? 40);
   const log = env.ctx.logger.child('http');
   const { config, stats } = env.ctx;
   // restAllowedHosts may be absent from a config built by hand (embedding).
@@ -43,7 +49,12 @@ export function createDispatcher(routes: readonly Route[], env: RouteEnv): (res:
     const request = copyRequest(req);
     const ex = openExchange(res, request.method === 'HEAD');
     const origin = request.headers.origin ?? '';
-    const atPath = byPath.get(request.path);
+    let atPath = byPath.get(request.path);
+    const found = atPath === undefined ? matchPattern(patterns, request.path) : undefined;
+    if (found !== undefined && found !== 'badEncoding') {
+      atPath = found.routes;
+      request.params = found.params;
+    }
     const mode = corsMode(request, atPath);
     const common = corsHeaders(config.corsPolicyOrigin, origin, mode);
     const send = (reply: Reply, closeConnection = false): void => void sendReply(ex, reply, common, closeConnection);
@@ -56,7 +67,9 @@ export function createDispatcher(routes: readonly Route[], env: RouteEnv): (res:
     if (!hostAllowed(request.headers.host, hosts)) {
       return refuse(421, 'host', 'unknown Host: add it to restAllowedHosts to serve it');
     }
-    if (!atPath) return send(jsonError(404, 'not found', { path: request.path }));
+    if (found === 'badEncoding') return send(jsonError(400, 'bad percent-encoding in the path', { path: request.path }));
+    // The admin API does not exist without a token: 404 as for any unknown path (spec §7).
+    if (!atPath || (atPath.every((r) => r.hiddenWithoutToken) && !config.adminToken)) return send(jsonError(404, 'not found', { path: request.path }));
     const methods = atPath.map((r) => r.method);
     if (request.method === 'OPTIONS') return send({ status: 204, body: '', headers: preflightHeaders(methods) });
     // HEAD runs the GET route; sendReply then leaves the body out.
@@ -74,6 +87,10 @@ export function createDispatcher(routes: readonly Route[], env: RouteEnv): (res:
     const token = config.adminToken;
     if (route.admin && !token) {
       return refuse(403, 'adminDisabled', `${route.method} ${route.path} is disabled: set adminToken to enable it`);
+    }
+    if (route.admin && !adminBucket.take()) {
+      stats.countMonitoringRefusal('adminRateLimited');
+      return send(jsonError(429, 'too many admin requests: retry later', undefined, { 'Retry-After': String(adminBucket.retryAfterSec()) }));
     }
     if (route.admin && !bearerMatches(request.headers.authorization ?? '', token)) {
       stats.countMonitoringRefusal('unauthorized');
@@ -121,7 +138,36 @@ function corsMode(request: RouteRequest, atPath: readonly Route[] | undefined): 
   return atPath?.some((r) => isStateChanging(r.method)) ? 'write' : 'read';
 }
 
-function copyRequest(req: HttpRequest): RouteRequest {
+interface PathPattern {
+  readonly segments: string[];
+  readonly routes: Route[];
+}
+
+/** The routes of the first pattern the path matches, with its decoded parameters. */
+function matchPattern(patterns: readonly PathPattern[], path: string): { routes: Route[]; params: Record<string, string> } | 'badEncoding' | undefined {
+  const parts = path.split('/');
+  for (const { segments, routes } of patterns) {
+    if (segments.length !== parts.length) continue;
+    const params: Record<string, string> = Object.create(null);
+    let ok = true;
+    for (let i = 0; i < segments.length && ok; i++) {
+      if (segments[i].startsWith(':')) {
+        if (parts[i] === '') ok = false;
+        else {
+          try {
+            params[segments[i].slice(1)] = decodeURIComponent(parts[i]);
+          } catch {
+            return 'badEncoding';
+          }
+        }
+      } else ok = segments[i] === parts[i];
+    }
+    if (ok) return { routes, params };
+  }
+  return undefined;
+}
+
+function copyRequest(req: HttpRequest): Omit<RouteRequest, 'params'> & { params?: Record<string, string> } {
   const headers: Record<string, string> = Object.create(null);
   req.forEach((k, v) => { if (!(k in headers)) headers[k] = v; });
   const url = req.getUrl();

@@ -168,6 +168,15 @@ export function createMetrics(ctx: MonitoringContext): Metrics {
   plainCounter(registers, 'jsongle_frames_replayed_total', 'Frames written again after a resume.', () => s.framesReplayed);
   plainCounter(registers, 'jsongle_replay_frames_dropped_total', 'Unconfirmed frames dropped from a connected session over resume.bufferMessages/bufferBytes.', () => s.replayFramesDropped);
   // --- end resume ---
+  // --- Webhooks (src/webhooks/) ---
+  plainCounter(registers, 'jsongle_webhooks_delivered_total', 'Webhook deliveries (one per event and URL) a receiver accepted with a 2xx.', () => s.webhooksDelivered);
+  plainCounter(registers, 'jsongle_webhook_failed_attempts_total', 'Webhook POSTs that failed (not 2xx, refused, timed out); retried until webhooks.maxAttempts.', () => s.webhookFailedAttempts);
+  labelledCounter(registers, 'jsongle_webhooks_dropped_total', 'Webhook deliveries given up, by reason (queueFull, attempts, stopped).', 'reason', () => s.webhooksDropped);
+  new Gauge({
+    name: 'jsongle_webhook_queue_length', help: 'Webhook deliveries waiting, retrying or in flight (at most webhooks.queueSize).', registers,
+    collect() { this.set(s.webhookQueueLength); },
+  });
+  // --- end webhooks ---
 
   return { registry, contentType: registry.contentType };
 }

@@ -102,6 +102,20 @@ export class Stats {
   /** Socket.IO connections ever opened (also in connectionsOpened, which counts both doors). */
   socketIOOpened = 0;
   // --- end Socket.IO door ---
+  // --- Webhooks (src/webhooks/): the delivery queue's counters ---
+  /** Deliveries (one per event and URL) a receiver accepted with a 2xx. */
+  webhooksDelivered = 0;
+  /** POSTs that failed (not 2xx, refused, timed out); a delivery may fail several times before it succeeds. */
+  webhookFailedAttempts = 0;
+  /** Deliveries given up, by reason: queueFull (the queue was full), attempts (maxAttempts failed), stopped (server stopped). */
+  readonly webhooksDropped: Record<string, number> = Object.create(null);
+  /** Deliveries waiting, retrying or in flight (gauge). */
+  webhookQueueLength = 0;
+
+  countWebhookDropped(reason: string, n = 1): void {
+    this.webhooksDropped[reason] = (this.webhooksDropped[reason] ?? 0) + n;
+  }
+  // --- end webhooks ---
 
   countError(code: number): void {
     this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;

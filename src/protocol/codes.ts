@@ -14,6 +14,8 @@ export const ErrorCode = {
   RoomKindConflict: 403004,
   UidNotTokenSubject: 403005,
   RoomNotGranted: 403006,
+  // An operator removed the connection (DELETE /admin/connections/<id>), then close 4403.
+  Kicked: 403007,
   TooManyRooms: 403008,
   QueryNotSupported: 404001,
   NotInRoom: 404002,
@@ -38,6 +40,7 @@ export const ERROR_TEXT: Readonly<Record<ErrorCode, string>> = {
   403004: "Room '%s' already exists with another kind",
   403005: "The uid must be the identity token's subject '%s'",
   403006: "The identity token does not grant room '%s'",
+  403007: 'Disconnected by the server operator',
   403008: 'Max number of rooms per connection already reached',
   404001: "The query '%s' is not supported",
   404002: '%s',
@@ -58,6 +61,8 @@ export const CloseCode = {
   RateLimited: 4429,
   // Resume: this socket's session was resumed on another socket.
   ResumedElsewhere: 4409,
+  /** An operator removed the connection (admin kick, after session-error 403007). */
+  Kicked: 4403,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

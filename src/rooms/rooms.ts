@@ -14,7 +14,9 @@ export interface RoomsEvents {
   roomCreated?(room: Room): void;
   roomRemoved?(room: Room): void;
   /** A member left the room (leave, disconnect, kick, its node gone): its calls there end (src/calls/). */
-  memberRemoved?(room: Room, connId: string): void;
+  memberRemoved?(room: Room, connId: string, member: Member): void;
+  /** A member was recorded (`roomIsNew`: this add created the room): the lifecycle hooks (src/admin/lifecycle.ts). */
+  memberAdded?(room: Room, member: Member, roomIsNew: boolean): void;
 }
 
 export class Rooms {
@@ -73,6 +75,7 @@ export class Rooms {
    * process is subscribed to the room's topic at once: frames for it may follow in the same read. */
   add(rid: string, kind: RoomKind, member: Member, now = Date.now()): Room {
     let room = this.byRid.get(rid);
+    const roomIsNew = room === undefined;
     if (!room) {
       room = new Room(rid, kind, this.topicOf(rid, kind), now, this.services);
       this.byRid.set(rid, room);
@@ -89,6 +92,7 @@ export class Rooms {
       this.services.io.subscribe(member.id, room.topic);
       if (this.services.io.isSocketIO?.(member.id)) this.addSocketIOMember(room, member.id);
     }
+    if (before === undefined) this.events.memberAdded?.(room, member, roomIsNew);
     return room;
   }
 
@@ -110,7 +114,7 @@ export class Rooms {
       rids.delete(rid);
       if (rids.size === 0) this.ridsByConnection.delete(connId);
     }
-    this.events.memberRemoved?.(room, connId);
+    this.events.memberRemoved?.(room, connId, member);
     if (room.members.size === 0) {
       this.byRid.delete(rid);
       this.events.roomRemoved?.(room);

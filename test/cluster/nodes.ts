@@ -24,6 +24,8 @@ export async function startNodeProcess(redisUrl: string, nodeId: string, env: Re
     cluster_nodeId: nodeId,
     cluster_heartbeatIntervalMs: String(HEARTBEAT_INTERVAL_MS),
     cluster_heartbeatTtlMs: String(HEARTBEAT_TTL_MS),
+    // As in-process nodes: a dropped socket ends its session at once unless a test turns resume on.
+    resume_windowSec: '0',
     ...env,
   }, { timeoutMs: 15_000 });
   return Object.assign(child, { nodeId, url: `ws://127.0.0.1:${child.wsPort}/` });

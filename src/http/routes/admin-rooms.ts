@@ -1,0 +1,50 @@
+/**
+ * GET /admin/rooms?limit=&cursor= (a page), GET /admin/rooms/<rid> (members and call state),
+ * DELETE /admin/rooms/<rid> (close: every member leaves it and hears `left`).
+ */
+import { json, jsonError, type Route } from '../route.js';
+import { adminOf, isReply, pageQuery, withMissing } from './admin-common.js';
+
+export const adminRoomsRoute: Route = {
+  method: 'GET',
+  path: '/admin/rooms',
+  admin: true,
+  hiddenWithoutToken: true,
+  async handler(req, env) {
+    const admin = adminOf(req, env);
+    if (isReply(admin)) return admin;
+    const q = pageQuery(req);
+    if (isReply(q)) return q;
+    return json(200, await admin.rooms(q.page));
+  },
+};
+
+export const adminRoomRoute: Route = {
+  method: 'GET',
+  path: '/admin/rooms/:rid',
+  admin: true,
+  hiddenWithoutToken: true,
+  async handler(req, env) {
+    const admin = adminOf(req, env);
+    if (isReply(admin)) return admin;
+    const rid = req.params?.rid ?? '';
+    const { found, missing } = await admin.room(rid);
+    return found ? json(200, withMissing(found, missing)) : jsonError(404, 'no such room', withMissing({ rid }, missing));
+  },
+};
+
+export const adminCloseRoomRoute: Route = {
+  method: 'DELETE',
+  path: '/admin/rooms/:rid',
+  admin: true,
+  hiddenWithoutToken: true,
+  async handler(req, env) {
+    const admin = adminOf(req, env);
+    if (isReply(admin)) return admin;
+    const rid = req.params?.rid ?? '';
+    const { removed, missing } = await admin.closeRoom(rid);
+    if (removed === null) return jsonError(404, 'no such room', withMissing({ rid }, missing));
+    env.ctx.logger.info('room closed by the operator', { rid, removed });
+    return json(200, withMissing({ rid, closed: true, removed }, missing));
+  },
+};
