@@ -22,6 +22,7 @@ import { CommandTimeout, RedisLink } from './redis-link.js';
 import { RedisMembership } from './redis-membership.js';
 import type { ClusterStatus } from '../observability/cluster-status.js';
 import { RedisPubSub } from './redis-pubsub.js';
+import { RedisCallBus } from './redis-call-bus.js';
 import type { Rooms } from '../rooms/rooms.js';
 
 
@@ -31,6 +32,8 @@ const START_WAIT_MS = 5000;
 export class RedisCluster {
   readonly nodeId: string;
   readonly pubsub: RedisPubSub;
+  /** Calls whose parties sit on two nodes (src/calls/call-bus.ts). */
+  readonly callBus: RedisCallBus;
   private readonly link: RedisLink;
   private readonly names: RedisNames;
   private readonly interest: Interest;
@@ -68,6 +71,7 @@ export class RedisCluster {
       return room !== undefined && room.members.size > room.remoteMembers;
     });
     this.pubsub = new RedisPubSub(app, this.link, this.names, this.nodeId, () => this.healthy);
+    this.callBus = new RedisCallBus(this.nodeId, c.keyPrefix, c.heartbeatTtlMs, this.pubsub, this.link.run, logger);
     this.link.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     for (const conn of [this.link.cmd, this.link.sub]) {
       conn.on('ready', () => this.scheduleRecover());
@@ -143,6 +147,7 @@ export class RedisCluster {
     if (channel === this.nodeChannel) {
       if (message.charCodeAt(0) === 0x6d /* m */) this.membership?.onNotice(message.slice(1));
       else if (message.charCodeAt(0) === 0x63 /* c */) this.pubsub.onConnectionFrame(message.slice(1));
+      else if (message.charCodeAt(0) === 0x6b /* k */) this.callBus.onMessage(message.slice(1));
       return;
     }
     const topic = this.names.topicOfChannel(channel);

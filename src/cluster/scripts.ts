@@ -29,6 +29,8 @@
  * a crash clean-up or a resync (the receiving node announces left/joined itself), R own resync.
  */
 
+import { CALL_SCRIPTS } from './call-scripts.js';
+
 /** Helpers shared by every script (prepended). ARGV[1] is always the key prefix. */
 const PRELUDE = `
 local P = ARGV[1]
@@ -234,6 +236,8 @@ return kept
 `;
 
 export const SCRIPTS = {
+  // --- calls: the cross-node glare arbiter (call-scripts.ts) ---
+  ...CALL_SCRIPTS,
   jsongleJoin: PRELUDE + JOIN,
   jsongleLeave: PRELUDE + LEAVE,
   jsongleLeaveAll: PRELUDE + LEAVE_ALL,
