@@ -13,6 +13,7 @@
  *   P deadlines      hash  nodeId → heartbeat deadline, in heard time (below)
  *   P clock          hash  t: Redis TIME (ms) of the last heartbeat or reap any node ran;
  *                          v: heard time (ms), the clock deadlines are judged by
+ *   P k:<rid>        string  sid of the room's live cross-node call (call-scripts.ts: the glare arbiter)
  *
  * Heard time is Redis-side time with the silences cut out: between two heartbeat/reap scripts it
  * advances by the Redis TIME elapsed, but by at most one heartbeat interval. Live nodes run those
