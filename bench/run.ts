@@ -6,7 +6,8 @@
  *
  * Options: --full; --only=<id substring>[,…]; --baseline-only (while the server is not built);
  * --workers=N (generator processes, default 2); --duration=S (measured seconds of the traffic
- * scenarios); --hold=N (connections of the hold scenario); --cpu-prof=DIR (profile the real server: node --cpu-prof, written when it exits).
+ * scenarios); --hold=N (connections of the hold scenario); --cpu-prof=DIR (profile the real server: node --cpu-prof, written when it exits);
+ * --resume=on|off (the real server's session resume: on = its default window, off = resume_windowSec 0; default: the server's default).
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
@@ -26,11 +27,13 @@ interface Options {
   durationMs: number | null;
   holdConnections: number | null;
   cpuProf: string | null;
+  /** null: the server's own default. */
+  resume: 'on' | 'off' | null;
 }
 
 function parseOptions(argv: string[]): Options {
   const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const known = ['--full', '--baseline-only', '--only=', '--workers=', '--duration=', '--hold=', '--cpu-prof='];
+  const known = ['--full', '--baseline-only', '--only=', '--workers=', '--duration=', '--hold=', '--cpu-prof=', '--resume='];
   const unknown = argv.filter((a) => !known.some((k) => (k.endsWith('=') ? a.startsWith(k) : a === k)));
   if (unknown.length > 0) throw new Error(`unknown option(s): ${unknown.join(' ')}`);
   const workers = Number(value('workers') ?? 2);
@@ -42,7 +45,10 @@ function parseOptions(argv: string[]): Options {
   if (hold !== undefined && !(Number.isInteger(Number(hold)) && Number(hold) >= 10 && Number(hold) <= 200_000 && Number(hold) % 10 === 0)) {
     throw new Error('--hold must be a multiple of 10 from 10 to 200000');
   }
+  const resume = value('resume');
+  if (resume !== undefined && resume !== 'on' && resume !== 'off') throw new Error('--resume must be on or off');
   return {
+    resume: resume ?? null,
     full: argv.includes('--full'),
     only: value('only')?.split(',').filter(Boolean) ?? [],
     baselineOnly: argv.includes('--baseline-only'),
@@ -98,7 +104,11 @@ async function main(): Promise<number> {
     durationMs: opts.durationMs,
     holdConnections: opts.holdConnections,
     runTag: `b${Date.now().toString(36)}`,
-    serverOptions: opts.cpuProf ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] } : {},
+    serverOptions: {
+      ...(opts.cpuProf ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] } : {}),
+      // Resume on vs off: RSS per idle connection (hold) and the relay ratio, measured both ways.
+      ...(opts.resume === null ? {} : { env: { resume_windowSec: opts.resume === 'off' ? '0' : '20' } }),
+    },
     maxRelayRate: {},
   };
   const servers: ServerKind[] = opts.baselineOnly ? ['baseline'] : ['baseline', 'jsongle'];
@@ -133,6 +143,7 @@ async function main(): Promise<number> {
   console.log(table(rows));
   console.log('');
   runClusterScenarios(opts);
+  runSocketIOScenario(opts);
   if (opts.baselineOnly || !scenarios.some((s) => s.id === RELAY_ID)) {
     console.log('no P2P relay comparison in this run: no ratio line');
     return 0;
@@ -163,6 +174,18 @@ function runClusterScenarios(opts: ReturnType<typeof parseOptions>): void {
     env: { ...process.env, JSONGLE_BENCH_PARENT: '1' },
   });
   console.log('');
+}
+
+/**
+ * The Socket.IO relay (bench/socketio/run.ts): the real server's Socket.IO door against a plain
+ * Socket.IO server, one generator of socket.io-client sockets. Bounded (quick: 100 pairs, 3 s each;
+ * full: 500 pairs, 10 s). Printed before the ratio line, which stays last.
+ */
+function runSocketIOScenario(opts: ReturnType<typeof parseOptions>): void {
+  if (opts.baselineOnly || (opts.only.length > 0 && !opts.only.some((o) => 'socket.io'.includes(o)))) return;
+  const script = resolve(dirname(fileURLToPath(import.meta.url)), 'socketio', 'run.js');
+  const args = opts.full ? [script, '--pairs=500', '--duration=10000'] : [script];
+  spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], timeout: opts.full ? 300_000 : 120_000 });
 }
 
 main().then(

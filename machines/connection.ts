@@ -16,6 +16,12 @@
  * refuses a stranger to a known call (409002); a propose's second refuses glare (busy). A relayed
  * propose starts the call actor (startCall), any other relayed call action is told to it (tellCall):
  * at most one more actor event, and none for transport-info (the call owner skips what moves nothing).
+ *
+ * Resume (on when resume.windowSec > 0): a helloed connection whose socket vanished is `suspended`
+ * — the socket is gone, the session is not: its rooms, calls and registration stay, nobody is told,
+ * and the owner keeps what is addressed to it. `ws.resumed` (a new socket took it over) goes back
+ * to `helloed` (in or out of room, as its rooms say); `session.expired` (window or buffer ran out)
+ * ends it as a disconnect does.
  */
 import { assign, setup, type ActorRefFrom } from 'xstate';
 
@@ -44,6 +50,16 @@ export interface RoomView {
   readonly remoteMembers?: number;
 }
 
+/** The verified claims of the connection's identity token (null in the context: no token configured). */
+export interface TokenIdentity {
+  /** The user's uid: the hello may not claim another. */
+  readonly sub: string;
+  /** Display name, the profile's dn when the hello gives none. */
+  readonly name?: string;
+  /** Rooms the token grants (an entry ending in `*` is a prefix); absent: every room. */
+  readonly rooms?: readonly string[];
+}
+
 /** What the chart reads of the call a call action names (the call owner's record; src/calls/). */
 export interface CallView {
   readonly sid: string;
@@ -61,11 +77,15 @@ export interface ConnectionContext {
   profile: { uid: string; dn?: string } | null;
   /** Rooms this connection is in. A Set changed in place: a join costs O(1) however many rooms it holds. */
   rooms: Set<string>;
+  /** The token's claims, bound at the upgrade (null: no token configured). */
+  identity: TokenIdentity | null;
 }
 
 export interface ConnectionInput {
   id: string;
   helloTransaction: string;
+  /** The token's claims (absent or null: no token configured). */
+  identity?: TokenIdentity | null;
 }
 
 /** A relayed message and the room its `to` names (undefined: no such room). For a call action,
@@ -84,6 +104,7 @@ export type ConnectionEvent =
   | { type: 'client.join'; msg: Frame; kind: RoomKind }
   | { type: 'client.leave'; msg: Frame }
   | { type: 'client.unknownQuery'; msg: Frame }
+  | { type: 'client.iceServers'; msg: Frame }
   | ({ type: 'client.propose' } & RelayEvent)
   | ({ type: 'client.callAction' } & RelayEvent)
   | ({ type: 'client.message' } & RelayEvent)
@@ -95,7 +116,11 @@ export type ConnectionEvent =
   | { type: 'room.left'; rid: string }
   | { type: 'hello.timeout' }
   | { type: 'server.drain' }
-  | { type: 'ws.closed' };
+  | { type: 'ws.closed' }
+  // Resume: the socket vanished (no close frame) / a new socket took the session over / it ended unresumed.
+  | { type: 'ws.lost' }
+  | { type: 'ws.resumed' }
+  | { type: 'session.expired'; reason: 'window' | 'overflow' | 'gap' | 'drain' };
 
 /** Params of the actions that answer one client frame. */
 export interface FrameParams {
@@ -114,6 +139,23 @@ export interface JoinParams {
 const isMember = (context: ConnectionContext, e: RelayEvent): boolean => context.rooms.has(e.msg.to);
 const isParty = (context: ConnectionContext, call: CallView): boolean => call.caller === context.id || call.callee === context.id;
 
+// --- Identity (hello rules and join grant): users-calls-sessions.md §1 ---
+/** A description's field, if the description is an object that has it. */
+const field = (msg: Frame, name: string): unknown => {
+  const d = msg.jsongle.description;
+  return typeof d === 'object' && d !== null && Object.hasOwn(d, name) ? Reflect.get(d, name) : undefined;
+};
+/** A token's `rooms` claim grants a rid by name, or by prefix for an entry ending in `*`. */
+export const isRoomGranted = (rooms: readonly string[], rid: string): boolean =>
+  rooms.some((r) => (r.endsWith('*') ? rid.startsWith(r.slice(0, -1)) : r === rid));
+/** The profile of a valid hello: with a token, the uid is its sub and the dn defaults to its name. */
+const helloProfile = (msg: Frame, identity: TokenIdentity | null): { uid: string; dn?: string } => {
+  const uid = identity?.sub ?? String(field(msg, 'uid'));
+  const dn = field(msg, 'dn') ?? identity?.name;
+  return typeof dn === 'string' ? { uid, dn } : { uid };
+};
+// --- end of identity ---
+
 export const connectionMachine = setup({
   types: {
     context: {} as ConnectionContext,
@@ -130,6 +172,9 @@ export const connectionMachine = setup({
     replyMalformed: (_, _p: { code: number }) => {},
     replyInvalid: (_, _p: InvalidParams) => {},
     replyQueryNotSupported: (_, _p: FrameParams) => {},
+    rejectHelloForIdentity: (_, _p: FrameParams) => {},
+    replyNotGranted: (_, _p: FrameParams) => {},
+    replyIceServers: (_, _p: FrameParams) => {},
     replyNotInRoom: (_, _p: FrameParams) => {},
     replyUnreachable: (_, _p: FrameParams) => {},
     replyNoOtherMember: (_, _p: FrameParams) => {},
@@ -155,12 +200,10 @@ export const connectionMachine = setup({
     stopHelloClock: () => {},
     closeForHelloTimeout: () => {},
     closeForShutdown: () => {},
+    endSuspendedSession: () => {},
     // Pure
     assignProfile: assign({
-      profile: (_, p: FrameParams) => {
-        const d = p.msg.jsongle.description as { uid: string; dn?: string };
-        return d.dn === undefined ? { uid: d.uid } : { uid: d.uid, dn: d.dn };
-      },
+      profile: ({ context }, p: FrameParams) => helloProfile(p.msg, context.identity),
       // The hello is answered: its transaction is not needed again (one string less per connection).
       helloTransaction: () => '',
     }),
@@ -185,7 +228,19 @@ export const connectionMachine = setup({
     isNotMemberOfTarget: ({ context }, e: RelayEvent) => e.room === undefined || !isMember(context, e),
     isAloneInRoom: (_, e: RelayEvent) => e.room !== undefined && e.room.kind === 'room' && e.room.members.size < 2,
     isRoomBeyondReach: (_, e: RelayEvent) => e.room !== undefined && e.room.beyondReach,
+    // Pure: the token's claims against the hello and the join
+    isHelloForAnotherUser: ({ context }, p: FrameParams) => {
+      const uid = field(p.msg, 'uid');
+      return context.identity !== null && typeof uid === 'string' && uid !== context.identity.sub;
+    },
+    isJoinOutsideGrant: ({ context }, p: FrameParams) => {
+      const rooms = context.identity?.rooms;
+      const rid = field(p.msg, 'rid');
+      // A rid that is not a string is the supervisor's 400001, not a grant question.
+      return rooms !== undefined && typeof rid === 'string' && !isRoomGranted(rooms, rid);
+    },
     isLastRoom: ({ context }, p: { rid: string }) => context.rooms.size === 1 && context.rooms.has(p.rid),
+    isInAnyRoom: ({ context }) => context.rooms.size > 0,
     // Calls: they read the call looked up at the edge
     isFromCallStranger: ({ context }, e: RelayEvent) =>
       e.call !== undefined && e.call.sid === e.msg.jsongle.sid && !isParty(context, e.call) && isMember(context, e),
@@ -203,6 +258,7 @@ export const connectionMachine = setup({
     helloTransaction: input.helloTransaction,
     profile: null,
     rooms: new Set<string>(),
+    identity: input.identity ?? null,
   }),
   initial: 'connected',
   on: {
@@ -219,6 +275,7 @@ export const connectionMachine = setup({
       on: {
         'hello.timeout': { target: 'closing', actions: 'closeForHelloTimeout' },
         'client.hello': [
+          { guard: { type: 'isHelloForAnotherUser', params: ({ event }) => event }, actions: { type: 'rejectHelloForIdentity', params: ({ event }) => event } },
           {
             guard: { type: 'isHelloValid', params: ({ event }) => event },
             target: 'helloed',
@@ -232,6 +289,7 @@ export const connectionMachine = setup({
         'client.join': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
         'client.leave': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
         'client.unknownQuery': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
+        'client.iceServers': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
         'client.propose': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
         'client.callAction': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
         'client.message': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
@@ -244,10 +302,16 @@ export const connectionMachine = setup({
       description: 'The client said hello: it may join rooms, send metrics and relay in its rooms.',
       initial: 'outOfRoom',
       on: {
+        // Resume on: the socket vanished without a close frame (the owner decides; off, it never does).
+        'ws.lost': { target: 'suspended' },
         'client.hello': { actions: { type: 'rejectSecondHello', params: ({ event }) => event } },
-        'client.join': { actions: { type: 'askSupervisorToJoin', params: ({ event }) => event } },
+        'client.join': [
+          { guard: { type: 'isJoinOutsideGrant', params: ({ event }) => event }, actions: { type: 'replyNotGranted', params: ({ event }) => event } },
+          { actions: { type: 'askSupervisorToJoin', params: ({ event }) => event } },
+        ],
         'client.leave': { actions: { type: 'askSupervisorToLeave', params: ({ event }) => event } },
         'client.unknownQuery': { actions: { type: 'replyQueryNotSupported', params: ({ event }) => event } },
+        'client.iceServers': { actions: { type: 'replyIceServers', params: ({ event }) => event } },
         'client.metrics': { actions: { type: 'recordCallMetrics', params: ({ event }) => event } },
         'client.invalid': { actions: { type: 'replyInvalid', params: ({ event }) => event } },
       },
@@ -336,6 +400,19 @@ export const connectionMachine = setup({
             ],
           },
         },
+      },
+    },
+    suspended: {
+      description:
+        'Resume: the socket vanished, the session did not. Rooms, calls and registration are kept, nobody is told, ' +
+        'frames for it are kept by its owner; a new socket with its token resumes it, its window or buffer running out ends it.',
+      on: {
+        'ws.resumed': [{ guard: 'isInAnyRoom', target: 'helloed.inRoom' }, { target: 'helloed.outOfRoom' }],
+        'session.expired': { target: 'closed' },
+        // Joins decided after the socket vanished (and kicks) still count.
+        'room.joined': { actions: { type: 'addRoom', params: ({ event }) => event } },
+        'room.left': { actions: { type: 'removeRoom', params: ({ event }) => event } },
+        'server.drain': { actions: 'endSuspendedSession' },
       },
     },
     closing: {

@@ -66,6 +66,7 @@ export const supervisorMachine = setup({
     closeRemainingConnections: () => {},
     notifyStopped: () => {},
     closeFailedConnection: () => {},
+    forgetFailedCall: () => {},
     // The membership authority: its verdict comes back as an event
     decideJoin: (_, _p: JoinRequest) => {},
     decideLeave: (_, _p: MembershipRequest) => {},
@@ -157,8 +158,10 @@ export const supervisorMachine = setup({
       { guard: { type: 'isRequesterGone', params: ({ event }) => event } },
       { actions: { type: 'rejectMembershipUnavailable', params: ({ event }) => event } },
     ],
-    // A connection actor failed (a bug in an action): close its socket; the supervisor itself goes on.
-    'xstate.error.actor.*': { actions: 'closeFailedConnection' },
+    // A connection or call actor failed (a bug in an action): close that socket, or forget that call;
+    // the supervisor itself goes on.
+    'xstate.error.actor.connection': { actions: 'closeFailedConnection' },
+    'xstate.error.actor.call': { actions: 'forgetFailedCall' },
   },
   states: {
     accepting: {

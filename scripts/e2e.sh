@@ -3,6 +3,8 @@
 # They run inside a fresh network namespace with only loopback up, so Chromium gathers ICE candidates
 # on 127.0.0.1 and nothing else, and the test's servers are reachable from the browser. That needs
 # root and iproute2; without them the tests run on the host network (they still only use loopback).
+# The relay-only call starts its own coturn (`turnserver`, Debian's coturn package) inside the same
+# namespace, on 127.0.0.1, as a child process of the test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

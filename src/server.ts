@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { InspectionEvent } from 'xstate';
 import { createSupervisor } from './actors/supervisor.js';
+import { createTokenVerifier, type TokenVerifier } from './auth/jwt.js';
 import { listenShared } from './cluster/listen.js';
 import { RedisCluster } from './cluster/redis-cluster.js';
 import type { ClusterStatus } from './observability/cluster-status.js';
@@ -22,10 +23,13 @@ import { Calls } from './calls/calls.js';
 import { LocalPubSub } from './pubsub/local.js';
 import { LocalMembership, type Membership } from './rooms/membership.js';
 import { Rooms } from './rooms/rooms.js';
+import type { Room } from './rooms/room.js';
 import type { SocketData } from './transport/socket-data.js';
 import { assertNativeUws, closeListenSocket, connectionCeiling, createApp, listen, localPort, openFileLimit, StartupError } from './transport/uws.js';
 import { attachWebSocket } from './transport/ws.js';
 import { attachUpgradeRequired } from './transport/upgrade-required.js';
+import { EdgeGuards } from './transport/edge-guards.js';
+import { attachSocketIO, type SocketIODoor } from './transport/socketio.js';
 import { startBackpressureSweep } from './transport/backpressure-budget.js';
 import { PACKAGE } from './version.js';
 
@@ -43,7 +47,7 @@ export interface ServerHandle {
   /** Graceful drain: 503001 + close 1001 to every connection, then the ports close. Idempotent. */
   stop(): Promise<void>;
   /** Live sizes for leak checks: nothing may linger after a connection goes. */
-  inspectState(): { connections: number; helloPending: number; rooms: number; memberIndex: number; lifecycle: string; calls: number };
+  inspectState(): { connections: number; helloPending: number; rooms: number; memberIndex: number; lifecycle: string; calls: number; sessions: number; unconfirmedSessions: number };
   numSubscribers(topic: string): number;
   /** The Redis engine's state (null with the local engine): /tests and the metrics report it. */
   cluster(): ClusterStatus | null;
@@ -51,6 +55,13 @@ export interface ServerHandle {
 
 export function createServer(config: Config, options: ServerOptions = {}): ServerHandle {
   assertNativeUws();
+  // Identity tokens (auth.jwt*): null when none is configured. A key file that cannot be used stops the start.
+  let tokenVerifier: TokenVerifier | null;
+  try {
+    tokenVerifier = createTokenVerifier(config.auth, config.limits);
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
   const logger = options.logger ?? createLogger(config);
   const stats = new Stats();
   const wsApp = createApp(config);
@@ -64,15 +75,25 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
 
   // The owners: sockets (connections), rooms, and the membership authority; each asks the others.
   let membership: Membership | null = null;
-  const connections = new Connections({
+  const connections: Connections = new Connections({
     stats, builder,
     pubsub: cluster ? cluster.pubsub : new LocalPubSub<SocketData>(),
     onDeparture: (connId, profile) => {
       if (profile) rooms.announceDeparture(connId, profile);
       membership?.leaveAll(connId);
     },
+    // --- resume: sessions that outlive their socket (src/connections/sessions.ts) ---
+    resume: config.resume,
+    topicsOf: (connId: string): string[] => {
+      const topics: string[] = [];
+      for (const rid of rooms.ridsOf(connId)) {
+        const room: Room | undefined = rooms.get(rid);
+        if (room !== undefined) topics.push(room.topic);
+      }
+      return topics;
+    },
   });
-  const rooms = new Rooms({ io: connections, stats }, builder, config.multiRoomPrefix, {
+  const rooms: Rooms = new Rooms({ io: connections, stats }, builder, config.multiRoomPrefix, {
     roomCreated: () => stats.roomsCreated++,
     roomRemoved: (room) => { stats.roomSeconds += (Date.now() - room.createdAt) / 1000; },
     // --- calls: a party gone from the room (leave, disconnect, kick, node gone) ends its calls there ---
@@ -129,13 +150,27 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     });
   }
 
+  // One set of per-address guards for both doors (Socket.IO door: a budget per address, not per door).
+  const edge = new EdgeGuards(config, logger);
   attachWebSocket(wsApp, {
     config, stats, logger, builder, rooms, connections, calls,
     toSupervisor: (event) => supervisor.actor.send(event),
     isAccepting: supervisor.isAccepting,
     connectionCount: () => connections.size,
-    maxConnections,
+    maxConnections, edge,
+    tokenVerifier,
   });
+  // --- Socket.IO door: /socket.io/ on wsPort (a more specific route than the raw door's /*) ---
+  const socketIO: SocketIODoor | null = config.socketio.enabled ? attachSocketIO(wsApp, {
+    config, stats, logger, rooms, connections, calls, edge, tokenVerifier,
+    toSupervisor: (event) => supervisor.actor.send(event),
+    isAccepting: supervisor.isAccepting,
+    connectionCount: () => connections.size,
+    maxConnections,
+  }) : null;
+  // Relays from other nodes reach this node's raw members through uWS; its Socket.IO members here.
+  if (socketIO && cluster) cluster.pubsub.onLocalRoomFrame = (topic, frame) => rooms.withSocketIOMembers(topic)?.deliverToSocketIO(frame, '');
+  // --- end Socket.IO door ---
   // Edge hardening: plain HTTP to wsPort gets 426 (a catch-all: a more specific route, e.g. /socket.io/*, precedes it).
   attachUpgradeRequired(wsApp, stats);
 
@@ -147,6 +182,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     wsPort: () => wsPort,
     restPort: () => restPort,
     connectionCount: () => connections.size,
+    socketIOCount: () => socketIO?.open ?? 0,
     roomCounts: () => {
       let p2p = 0;
       let muc = 0;
@@ -155,6 +191,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     },
     lifecycle: supervisor.lifecycle,
     cluster: () => cluster?.status() ?? null,
+    tokenVerifier,
   };
   registerMonitoringRoutes(restApp, monitoring);
 
@@ -170,6 +207,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         await cluster?.start();
         supervisor.start();
         calls.start();
+        connections.sessions?.start();
         try {
           wsListen = await listenWs(wsApp, config.wsHost, config.wsPort);
         } catch (err) {
@@ -189,7 +227,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         stopBackpressureSweep = startBackpressureSweep(connections, {
           maxTotalBytes: config.maxBackpressureTotalBytes ?? 0, slowReaderTimeoutMs: (config.slowReaderTimeoutSec ?? 0) * 1000,
         }, stats, logger);
-        if (!config.appToken) logger.warn('appToken is empty: any client may connect');
+        if (!config.appToken && !tokenVerifier) logger.warn('appToken is empty and no identity token is configured: any client may connect and claim any uid');
         logger.info('listening', {
           ws: `${tls ? 'wss' : 'ws'}://${config.wsHost}:${wsPort}/`,
           rest: `${tls ? 'https' : 'http'}://${config.restHost}:${restPort}/`,
@@ -215,9 +253,12 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         wsListen = null;
         if (restListen) closeListenSocket(restListen as never);
         restListen = null;
+        // After the drain: Engine.IO sessions that never connected, and Socket.IO's timers.
+        await socketIO?.close();
         // After the drain: the leaves of every closed connection are in Redis before this node leaves it.
         await cluster?.stop();
         calls.stop();
+        connections.sessions?.stop();
         inspection?.stop();
         logger.info('stopped');
         await logger.close();
@@ -231,6 +272,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
       memberIndex: rooms.memberIndexSize,
       lifecycle: supervisor.lifecycle(),
       calls: calls.size,
+      sessions: connections.sessions?.size ?? 0,
+      unconfirmedSessions: connections.sessions?.sizes.unconfirmed ?? 0,
     }),
     numSubscribers: (topic) => wsApp.numSubscribers(topic),
     cluster: () => cluster?.status() ?? null,

@@ -4,7 +4,7 @@
  * supervisor for joins and leaves.
  */
 import { createActor, type AnyActorRef } from 'xstate';
-import { connectionMachine, type ConnectionContext, type FrameParams, type RelayEvent } from '../../machines/connection.js';
+import { connectionMachine, type ConnectionContext, type ConnectionInput, type FrameParams, type RelayEvent } from '../../machines/connection.js';
 import type { SupervisorEvent } from '../../machines/supervisor.js';
 import type { Calls } from '../calls/calls.js';
 import type { Config } from '../config/types.js';
@@ -16,6 +16,7 @@ import { CloseCode, ErrorCode } from '../protocol/codes.js';
 import { helloProblem } from '../protocol/hello.js';
 import type { Envelope, RelayEnvelope } from '../protocol/types.js';
 import type { Room } from '../rooms/room.js';
+import { iceServersFor } from '../auth/ice-servers.js';
 
 export type { ConnectionActor } from '../../machines/connection.js';
 import type { ConnectionActor } from '../../machines/connection.js';
@@ -44,23 +45,44 @@ export function provideConnectionMachine(deps: ConnectionDeps) {
   const reply = ({ context }: Ctx, text: string) => connections.send(context.id, text);
   const replyError = ({ context }: Ctx, msg: Envelope | undefined, code: ErrorCode, arg?: string) =>
     connections.sendError(context.id, msg, code, arg);
+  // Fresh TURN credentials for the helloed uid (null: no TURN or STUN configured).
+  const iceServersOf = (context: ConnectionContext) => iceServersFor(config, context.profile?.uid ?? '', Date.now());
+  /** The hello ack's description: the ICE servers (turn/stun configured) and the resume grant (resume on). */
+  const helloAckDescription = (context: ConnectionContext) => {
+    const iceServers = iceServersOf(context);
+    const resume = connections.sessions?.grant(context.id);
+    if (iceServers === null && resume === undefined) return undefined;
+    return { ...(iceServers === null ? {} : { iceServers }), ...(resume === undefined ? {} : { resume }) };
+  };
 
   return connectionMachine.provide({
     guards: {
-      isHelloValid: ({ context }, p) => helloProblem(env(p), context.helloTransaction, config.limits) === null,
+      isHelloValid: ({ context }, p) => helloProblem(env(p), context.helloTransaction, config.limits, context.identity !== null) === null,
     },
     actions: {
-      sendHelloRequest: (a) => reply(a, builder.helloRequest(a.context.id, a.context.helloTransaction)),
+      // Resume: a fresh session after a resume that failed says why; the ack carries the resume token.
+      sendHelloRequest: (a) => reply(a, builder.helloRequest(a.context.id, a.context.helloTransaction, connections.sessions?.failureOf(a.context.id))),
       startHelloClock: ({ context }) => helloClock.add(context.id),
       stopHelloClock: ({ context }) => helloClock.remove(context.id),
-      acknowledgeHello: (a, p) => reply(a, builder.ack(a.context.id, p.msg.jsongle.transaction, 'success')),
+      acknowledgeHello: (a, p) => reply(a, builder.ack(a.context.id, p.msg.jsongle.transaction, 'success', helloAckDescription(a.context))),
+      endSuspendedSession: ({ context }) => connections.sessions?.endSuspended(context.id),
       rejectHello: (a, p) => {
         reply(a, builder.ack(a.context.id, p.msg.jsongle.transaction, 'failed'));
-        replyError(a, undefined, ErrorCode.BadParameter, helloProblem(env(p), a.context.helloTransaction, config.limits) ?? 'uid');
+        replyError(a, undefined, ErrorCode.BadParameter, helloProblem(env(p), a.context.helloTransaction, config.limits, a.context.identity !== null) ?? 'uid');
       },
       rejectSecondHello: (a, p) => {
         reply(a, builder.ack(a.context.id, p.msg.jsongle.transaction, 'failed'));
         replyError(a, undefined, ErrorCode.ActionNotSupported, 'iq-result');
+      },
+      // Identity (users-calls-sessions.md §1, §5): the token's sub, its room grant, the ICE servers.
+      rejectHelloForIdentity: (a, p) => {
+        reply(a, builder.ack(a.context.id, p.msg.jsongle.transaction, 'failed'));
+        replyError(a, undefined, ErrorCode.UidNotTokenSubject, a.context.identity?.sub);
+      },
+      replyNotGranted: (a, p) => replyError(a, env(p), ErrorCode.RoomNotGranted, String(ridOf(p.msg))),
+      replyIceServers: (a, p) => {
+        const j = p.msg.jsongle;
+        reply(a, builder.iqResult(a.context.id, j.query, j.transaction, { iceServers: iceServersOf(a.context) ?? [] }));
       },
       replyHelloRequired: (a, p) => replyError(a, env(p), ErrorCode.HelloRequired),
       replyMalformed: (a, p) => replyError(a, undefined, p.code as ErrorCode),
@@ -127,7 +149,7 @@ export type ProvidedConnectionMachine = ReturnType<typeof provideConnectionMachi
  */
 export function createConnectionActor(
   machine: ProvidedConnectionMachine,
-  input: { id: string; helloTransaction: string },
+  input: ConnectionInput,
   parent: AnyActorRef,
 ): ConnectionActor {
   return createActor(machine, { id: 'connection', input, parent });

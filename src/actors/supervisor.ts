@@ -91,7 +91,8 @@ export function createSupervisor(deps: SupervisorDeps) {
         const ws = socket as Socket;
         const d = ws.getUserData();
         stats.connectionsOpened++;
-        const actor = createConnectionActor(connectionMachine, { id: d.id, helloTransaction: randomUUID() }, self as SupervisorActor);
+        // identity: the token's verified claims, bound at the upgrade (null without JWT).
+        const actor = createConnectionActor(connectionMachine, { id: d.id, helloTransaction: randomUUID(), identity: d.identity }, self as SupervisorActor);
         d.actor = actor;
         connections.add(ws);
         actor.start();
@@ -159,15 +160,14 @@ export function createSupervisor(deps: SupervisorDeps) {
       closeRemainingConnections: () => {
         logger.warn('drain timeout: closing the remaining connections', { remaining: connections.size });
         // The supervisor is reaching its final state: clean up here rather than through ws.closed events.
-        const remaining = connections.sockets();
-        for (const ws of remaining) connections.release(ws.getUserData().id);
+        connections.closeAll();
         membership.clear();
-        for (const ws of remaining) if (!ws.getUserData().closed) ws.close();
       },
       notifyStopped: () => {
         helloClock.stop();
         deps.stopped();
       },
+      forgetFailedCall: () => deps.calls.forgetFailed(),
       closeFailedConnection: ({ event }) => {
         // Every connection actor has the same id (see createConnectionActor), so the failed one is
         // found by its status: a scan, but only when a bug made an action throw.

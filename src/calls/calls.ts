@@ -286,6 +286,16 @@ export class Calls implements CallOwner {
     stats.callSetupSeconds.observe((call.acceptedAt - call.proposedAt) / 1000);
   }
 
+  /** Calls whose actor failed (a bug in an action): logged and forgotten, so no map keeps them. */
+  forgetFailed(): void {
+    for (const call of [...this.bySid.values()]) {
+      if (call.actor.getSnapshot().status !== 'error') continue;
+      this.deps.logger.error('call actor failed', { sid: call.sid, rid: call.rid });
+      this.ringClock?.remove(call.sid);
+      this.forget(call);
+    }
+  }
+
   deactivated(_sid: string): void {
     this.deps.stats.callsInProgress--;
   }

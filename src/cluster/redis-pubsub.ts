@@ -33,6 +33,8 @@ export class RedisPubSub implements PubSub<Socket> {
   private flushQueued = false;
   /** Hands a frame from another node to one of this node's connections (the connection owner's send). */
   deliverToConnection: (connId: string, frame: string) => boolean = () => false;
+  /** Socket.IO door: a room frame from another node, for this node's members that are not uWS subscribers. */
+  onLocalRoomFrame: ((topic: string, frame: string) => void) | null = null;
 
   constructor(
     private readonly app: TemplatedApp,
@@ -80,7 +82,9 @@ export class RedisPubSub implements PubSub<Socket> {
     while (sep >= 0) {
       const next = payload.indexOf(RedisNames.SEP, sep + 1);
       this.counters.received++;
-      this.app.publish(topic, next < 0 ? payload.slice(sep + 1) : payload.slice(sep + 1, next), false);
+      const frame = next < 0 ? payload.slice(sep + 1) : payload.slice(sep + 1, next);
+      this.app.publish(topic, frame, false);
+      this.onLocalRoomFrame?.(topic, frame); // Socket.IO door: members that are not on the uWS topic
       sep = next;
     }
   }

@@ -14,3 +14,14 @@ export function clusterConfigProblems(config: Pick<Config, 'cluster' | 'wsPort'>
   }
   return out;
 }
+
+/** Problems with the identity-token and ICE settings, one line each (empty: fine). */
+export function authConfigProblems(config: Pick<Config, 'auth' | 'turn'>): string[] {
+  const out: string[] = [];
+  if (config.auth.jwtSecret !== '' && config.auth.jwtPublicKeyFile !== '') {
+    out.push('auth.jwtSecret and auth.jwtPublicKeyFile exclude each other: one key verifies the tokens');
+  }
+  if (config.turn.secret !== '' && config.turn.uris.length === 0) out.push('turn.secret needs turn.uris (where the credentials are for)');
+  if (config.turn.secret === '' && config.turn.uris.length > 0) out.push('turn.uris needs turn.secret (coturn static-auth-secret) to make credentials');
+  return out;
+}

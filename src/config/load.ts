@@ -4,7 +4,7 @@
  */
 import convict from 'convict';
 import { readFileSync } from 'node:fs';
-import { clusterConfigProblems } from './cross-checks.js';
+import { authConfigProblems, clusterConfigProblems } from './cross-checks.js';
 import { addConfigFormats, configSchema } from './schema.js';
 import type { Config, ConfigOverrides } from './types.js';
 
@@ -53,7 +53,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const config = conf.getProperties() as unknown as Config;
-  const together = clusterConfigProblems(config);
+  const together = [...clusterConfigProblems(config), ...authConfigProblems(config)];
   if (together.length > 0) throw new ConfigError(`invalid configuration: ${together.join('; ')}`);
   return deepFreeze(config);
 }

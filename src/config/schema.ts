@@ -128,7 +128,7 @@ export const configSchema = {
   // --- Transport / HTTP edge hardening (docs/security.md) ---
   authFailureLimit: {
     perAddress: {
-      doc: 'Upgrades with a missing or wrong appToken one address may make per window; then every upgrade from it gets HTTP 429 until it refills. Applies to loopback too. 0 disables.',
+      doc: 'Upgrades with a missing or wrong appToken or identity token one address may make per window; then every upgrade from it gets HTTP 429 until it refills. Applies to loopback too. 0 disables.',
       format: 'nat', default: 20, env: 'authFailureLimit_perAddress',
     },
     windowSec: {
@@ -152,6 +152,47 @@ export const configSchema = {
     format: String, default: '', env: 'restAllowedHosts',
   },
   // --- end of edge hardening ---
+  // --- Identity tokens (JWT) and ICE servers (TURN REST credentials): users-calls-sessions.md §1, §5 ---
+  auth: {
+    jwtSecret: {
+      doc: 'HS256 secret of the identity tokens (at least 32 characters). Set it (or jwtPublicKeyFile) and every upgrade needs a valid token (token query parameter or Authorization: Bearer), else HTTP 401; the hello uid is then the token\'s sub. Empty with no key file: no token needed.',
+      format: 'jwtSecret', default: '', env: 'auth_jwtSecret', sensitive: true,
+    },
+    jwtPublicKeyFile: {
+      doc: 'PEM public key file of the identity tokens instead of jwtSecret: an RSA key verifies RS256, a P-256 key ES256. Read once at start.',
+      format: String, default: '', env: 'auth_jwtPublicKeyFile',
+    },
+    jwtIssuer: {
+      doc: 'Required iss claim of the identity tokens. Empty: not checked.', format: String, default: '', env: 'auth_jwtIssuer',
+    },
+    jwtAudience: {
+      doc: 'Required aud claim of the identity tokens. Empty: not checked.', format: String, default: '', env: 'auth_jwtAudience',
+    },
+    jwtClockToleranceSec: {
+      doc: 'Clock skew allowed when checking a token\'s exp and nbf, in seconds.', format: 'nat', default: 5, env: 'auth_jwtClockToleranceSec',
+    },
+  },
+  turn: {
+    secret: {
+      doc: 'coturn static-auth-secret (use-auth-secret): with turn.uris, the hello ack and iq-set ice-servers hand out TURN credentials made with it. Empty: no TURN entry.',
+      format: String, default: '', env: 'turn_secret', sensitive: true,
+    },
+    uris: {
+      doc: 'TURN URIs the credentials are for (turn: or turns:), comma separated in the environment.',
+      format: 'iceUris', default: [] as string[], env: 'turn_uris',
+    },
+    ttlSec: {
+      doc: 'Lifetime of the TURN credentials handed out, in seconds (the username is "<unix expiry>:<uid>").',
+      format: 'positiveInt', default: 86400, env: 'turn_ttlSec',
+    },
+  },
+  stun: {
+    uris: {
+      doc: 'STUN URIs (stun: or stuns:) added to the ICE servers handed out, comma separated in the environment. Empty: no STUN entry.',
+      format: 'iceUris', default: [] as string[], env: 'stun_uris',
+    },
+  },
+  // --- end of identity tokens and ICE servers ---
   cluster: {
     engine: {
       doc: 'Where room membership and cross-process relays live: local (this process alone) or redis (rooms span processes and hosts).',
@@ -220,12 +261,48 @@ export const configSchema = {
       env: 'inspect_url',
     },
   },
+  // --- Socket.IO door (src/transport/socketio.ts, docs/migrating-from-2.x.md) ---
+  socketio: {
+    enabled: {
+      doc: 'Serve Socket.IO clients (JSONgle-Server 2.x apps: socket.io-client 4, event "jsongle") on wsPort at /socket.io/, next to raw WebSocket clients. Long-polling needs sticky sessions at a load balancer; WebSocket-only clients do not.',
+      format: Boolean, default: true, env: 'socketio_enabled',
+    },
+    pingIntervalMs: {
+      doc: 'Socket.IO heartbeat: the server pings every this many milliseconds.',
+      format: 'positiveInt', default: 25000, env: 'socketio_pingIntervalMs',
+    },
+    pingTimeoutMs: {
+      doc: 'Socket.IO heartbeat: a client that has not answered a ping within this many milliseconds is disconnected (its rooms hear left).',
+      format: 'positiveInt', default: 20000, env: 'socketio_pingTimeoutMs',
+    },
+    maxHttpBufferSize: {
+      doc: 'Largest Socket.IO packet (WebSocket frame or long-polling POST body) in bytes; a larger one ends the connection. 0: maxPayloadLength.',
+      format: 'nat', default: 0, env: 'socketio_maxHttpBufferSize',
+    },
+  },
+  // --- end Socket.IO door ---
   calls: {
     ringTimeoutSec: {
       doc: 'Seconds a proposed call may ring without session-proceed or session-decline before the server ends it (caller: session-info unreachable, condition timeout; callee: session-retract timeout). 0: never.',
       format: 'nat', default: 60, env: 'calls_ringTimeoutSec',
     },
   },
+  // --- resume: sessions that outlive their socket (src/connections/sessions.ts) ---
+  resume: {
+    windowSec: {
+      doc: 'Seconds a session whose socket vanished (no close frame) stays suspended, waiting for the client to resume it with its token: its rooms, calls and registration are kept and the others told nothing. Past it the session ends as a disconnect. 0 turns resume off.',
+      format: 'nat', default: 20, env: 'resume_windowSec',
+    },
+    bufferMessages: {
+      doc: 'Most server frames kept per session for a replay (frames the client has not confirmed yet). While suspended, one more ends the session at once; while connected, the oldest is dropped (a resume from before it gets resumeFailed gap).',
+      format: 'positiveInt', default: 512, env: 'resume_bufferMessages',
+    },
+    bufferBytes: {
+      doc: 'Most bytes of server frames kept per session for a replay; the same rules as resume.bufferMessages.',
+      format: 'positiveInt', default: 1048576, env: 'resume_bufferBytes',
+    },
+  },
+  // --- end resume ---
 };
 
 let formatsAdded = false;
@@ -233,6 +310,23 @@ let formatsAdded = false;
 export function addConfigFormats(): void {
   if (formatsAdded) return;
   formatsAdded = true;
+  convict.addFormat({
+    name: 'jwtSecret',
+    validate(v: unknown) {
+      // RFC 7518 §3.2: an HS256 key at least as long as the hash (256 bits); a short one is guessable offline.
+      if (typeof v !== 'string' || (v.length > 0 && v.length < 32)) throw new Error('must be empty or at least 32 characters');
+    },
+  });
+  convict.addFormat({
+    name: 'iceUris',
+    validate(v: unknown) {
+      if (!Array.isArray(v) || !v.every((u) => typeof u === 'string' && /^(turns?|stuns?):[^\s,]+$/.test(u))) {
+        throw new Error('must be a list of turn:, turns:, stun: or stuns: URIs');
+      }
+    },
+    // The environment gives one comma separated string.
+    coerce: (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  });
   convict.addFormat({
     name: 'positiveInt',
     validate(v: unknown) {

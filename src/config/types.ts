@@ -32,6 +32,11 @@ export interface Config {
   readonly restAllowedHosts: string;
   /** Lengths of uid, dn and rid (src/protocol/identifiers.ts). */
   readonly limits: { readonly uidMaxLength: number; readonly dnMaxLength: number; readonly ridMaxLength: number };
+  /** Identity tokens (JWT) checked at the upgrade. */
+  readonly auth: AuthConfig;
+  /** TURN REST credentials and STUN URIs handed out as ICE servers. */
+  readonly turn: { readonly secret: string; readonly uris: readonly string[]; readonly ttlSec: number };
+  readonly stun: { readonly uris: readonly string[] };
   readonly cluster: ClusterConfig;
   readonly logDefaultLevel: LogLevel;
   readonly logPath: string;
@@ -42,6 +47,32 @@ export interface Config {
   readonly cert: string;
   readonly inspect: { readonly enabled: boolean; readonly url: string };
   readonly calls: { readonly ringTimeoutSec: number };
+  readonly resume: ResumeConfig;
+  readonly socketio: SocketIOConfig;
+}
+
+/** The Socket.IO door (src/transport/socketio.ts). */
+export interface SocketIOConfig {
+  readonly enabled: boolean;
+  readonly pingIntervalMs: number;
+  readonly pingTimeoutMs: number;
+  /** 0: maxPayloadLength. */
+  readonly maxHttpBufferSize: number;
+}
+
+/** Sessions that outlive their socket (docs/protocol.md, Resume). windowSec 0: off. */
+export interface ResumeConfig {
+  readonly windowSec: number;
+  readonly bufferMessages: number;
+  readonly bufferBytes: number;
+}
+
+export interface AuthConfig {
+  readonly jwtSecret: string;
+  readonly jwtPublicKeyFile: string;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  readonly jwtClockToleranceSec: number;
 }
 
 export interface ClusterConfig {
@@ -57,12 +88,17 @@ export interface ClusterConfig {
 }
 
 /** Partial config for tests and embedding: nested groups may be given in part. */
-export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit' | 'calls'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit' | 'calls' | 'auth' | 'turn' | 'stun' | 'resume' | 'socketio'>> & {
+  socketio?: Partial<Config['socketio']>;
   limits?: Partial<Config['limits']>;
   authFailureLimit?: Partial<Config['authFailureLimit']>;
   calls?: Partial<Config['calls']>;
+  resume?: Partial<Config['resume']>;
   rateLimit?: Partial<Config['rateLimit']>;
   upgradeLimit?: Partial<Config['upgradeLimit']>;
   inspect?: Partial<Config['inspect']>;
   cluster?: Partial<Config['cluster']>;
+  auth?: Partial<Config['auth']>;
+  turn?: Partial<Config['turn']>;
+  stun?: Partial<Config['stun']>;
 };

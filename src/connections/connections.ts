@@ -13,6 +13,10 @@ import type { Envelope, Profile } from '../protocol/types.js';
 import type { PubSub } from '../pubsub/pubsub.js';
 import type { Member, RoomIO } from '../rooms/room.js';
 import type { Socket } from '../transport/socket-data.js';
+import type { ResumeConfig } from '../config/types.js';
+import type { ServerCloseReason } from '../transport/close-reason.js';
+import { Sessions } from './sessions.js';
+import { SocketIOPeer } from '../transport/socketio-peer.js';
 
 export interface ConnectionsDeps {
   stats: Stats;
@@ -20,32 +24,58 @@ export interface ConnectionsDeps {
   pubsub: PubSub<Socket>;
   /** A connection is gone: its rooms hear `left` and the membership authority forgets it. */
   onDeparture(connId: string, profile: Profile | null): void;
+  /** Resume (sessions outlive their socket) when windowSec > 0; absent or 0: off. */
+  resume?: ResumeConfig;
+  /** The room topics a connection is in (a resumed socket subscribes to them again). */
+  topicsOf?(connId: string): Iterable<string>;
 }
+
+const WS_CLOSED: ConnectionEvent = { type: 'ws.closed' };
 
 export class Connections implements RoomIO {
   private readonly open = new Map<string, Socket>();
+  /** Resume on: every frame to a connection goes through its session (counted, kept until confirmed). */
+  readonly sessions: Sessions | null;
+  /** RoomIO: relays go to each member through `send` (counted per session) rather than one topic publish. */
+  readonly deliversPerMember: boolean;
 
-  constructor(private readonly deps: ConnectionsDeps) {}
+  constructor(private readonly deps: ConnectionsDeps) {
+    const resume = deps.resume;
+    this.sessions = resume !== undefined && resume.windowSec > 0 ? new Sessions({
+      config: resume, stats: deps.stats, builder: deps.builder,
+      write: (ws, text) => sendOn(ws, text, deps.stats),
+      release: (connId, ending) => this.release(connId, ending),
+      reattach: (ws) => this.reattach(ws),
+      detach: (connId) => this.open.delete(connId),
+      subOf: (connId) => this.actorOf(connId)?.getSnapshot().context.identity?.sub,
+    }) : null;
+    this.deliversPerMember = this.sessions !== null;
+  }
 
   get size(): number {
     return this.open.size;
   }
 
+  /** Open, or suspended (resume): still in its rooms, still answered (the answer is kept for it). */
   has(connId: string): boolean {
-    return this.open.has(connId);
+    return this.open.has(connId) || (this.sessions?.isSuspended(connId) ?? false);
   }
 
-  ids(): IterableIterator<string> {
-    return this.open.keys();
+  /** Every connection, suspended sessions included (they hear the drain too). */
+  *ids(): IterableIterator<string> {
+    yield* this.open.keys();
+    if (this.sessions !== null) yield* this.sessions.suspendedIds();
   }
 
   /** Registers an open socket whose user data already holds its actor. */
   add(ws: Socket): void {
     this.open.set(ws.getUserData().id, ws);
+    // A Socket.IO connection reconnects the Socket.IO way (a new connection): no resumable session.
+    if (!(ws instanceof SocketIOPeer)) this.sessions?.open(ws);
   }
 
   actorOf(connId: string): ConnectionActor | undefined {
-    return this.open.get(connId)?.getUserData().actor ?? undefined;
+    return this.open.get(connId)?.getUserData().actor ?? this.sessions?.actorOf(connId) ?? undefined;
   }
 
   profileOf(connId: string): Profile | null {
@@ -60,6 +90,7 @@ export class Connections implements RoomIO {
   /** One frame to one socket of this process. Never touches a closed socket (uWS throws on that),
    * and acts on send's status (2 = dropped by backpressure: uWS closes the socket right after). */
   send(connId: string, text: string): boolean {
+    if (this.sessions !== null && this.sessions.has(connId)) return this.sessions.deliver(connId, text);
     const ws = this.open.get(connId);
     return ws !== undefined && sendOn(ws, text, this.deps.stats);
   }
@@ -79,6 +110,7 @@ export class Connections implements RoomIO {
     const ws = this.open.get(connId);
     if (ws === undefined || ws.getUserData().closed) return;
     if (countAs) this.deps.stats.countServerClose(countAs);
+    ws.getUserData().endedByServer = true;
     ws.end(code, reason);
   }
 
@@ -87,6 +119,7 @@ export class Connections implements RoomIO {
     const ws = this.open.get(connId);
     if (ws === undefined || ws.getUserData().closed) return;
     this.deps.stats.countServerClose(countAs);
+    ws.getUserData().endedByServer = true;
     ws.close();
   }
 
@@ -118,17 +151,65 @@ export class Connections implements RoomIO {
     return this.deps.pubsub.linkUp();
   }
 
-  /** The socket closed: the one clean-up. Its rooms hear `left`, the authority forgets it, the
-   * actor reaches its final state (and stops the hello clock on the way). Idempotent. */
-  release(connId: string): void {
+  /** The connection came through the Socket.IO door (rooms deliver to it directly). */
+  isSocketIO(connId: string): boolean {
+    return this.open.get(connId) instanceof SocketIOPeer;
+  }
+
+  /** A relay copy to one socket, counted by the room that relays it (Room.count). A refusal
+   * (backpressure) closes the socket, as on a raw socket. */
+  deliver(connId: string, text: string): void {
     const ws = this.open.get(connId);
-    if (ws === undefined) return;
-    const actor = ws.getUserData().actor;
+    if (ws === undefined || ws.getUserData().closed) return;
+    if (ws.send(text, false, false) === 2) this.deps.stats.backpressureDrops++;
+  }
+
+  /** The session ends (socket closed; with resume, a suspended session's window or buffer ran out):
+   * the one clean-up. Its rooms hear `left`, the authority forgets it, the actor reaches its final
+   * state (and stops the hello clock on the way) on `ending`. Idempotent. */
+  release(connId: string, ending: ConnectionEvent = WS_CLOSED): void {
+    const ws = this.open.get(connId);
+    const actor = ws !== undefined ? ws.getUserData().actor : this.sessions?.actorOf(connId);
+    if (ws === undefined && actor === undefined) return;
     const profile = actor?.getSnapshot().context.profile ?? null;
     this.deps.onDeparture(connId, profile);
     this.open.delete(connId);
-    actor?.send({ type: 'ws.closed' });
+    this.sessions?.forget(connId);
+    actor?.send(ending);
   }
+
+  /** Shutdown past the drain deadline: every connection is released, then its socket cut. */
+  closeAll(): void {
+    const remaining = this.sockets();
+    for (const ws of remaining) this.release(ws.getUserData().id);
+    for (const ws of remaining) if (!ws.getUserData().closed) ws.close();
+  }
+
+  // --- resume (src/connections/sessions.ts) ---
+  /** The socket closed: true when its session outlives it (suspended, or resumed elsewhere), so
+   * there is nothing to release. Always false with resume off. */
+  outlivesSocket(ws: Socket, code: number, uwsReason: ServerCloseReason | null): boolean {
+    return this.sessions?.outlives(ws, code, uwsReason) ?? false;
+  }
+
+  /** At open: a socket upgraded with a valid resume claim takes over its session (true), else false. */
+  resume(ws: Socket): boolean {
+    const d = ws.getUserData();
+    if (this.sessions === null || d.resume === null || 'failed' in d.resume) return false;
+    if (this.sessions.attach(ws)) return true;
+    // The claim no longer holds (cannot happen: open runs inside the upgrade): the socket goes.
+    d.endedByServer = true;
+    ws.end(1011, 'resume failed');
+    return true;
+  }
+
+  /** A resumed socket is the connection's socket again, in the topics of its rooms. */
+  private reattach(ws: Socket): void {
+    const id = ws.getUserData().id;
+    this.open.set(id, ws);
+    if (this.deps.topicsOf) for (const topic of this.deps.topicsOf(id)) this.deps.pubsub.subscribe(ws, topic);
+  }
+  // --- end resume ---
 
   /** Every socket still open (drain, shutdown). */
   sockets(): Socket[] {
@@ -137,6 +218,7 @@ export class Connections implements RoomIO {
 
   clear(): void {
     this.open.clear();
+    this.sessions?.clear();
   }
 }
 

@@ -3,6 +3,7 @@ import type { Config } from '../config/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Stats } from '../observability/stats.js';
 import type { ClusterStatus } from '../observability/cluster-status.js';
+import type { TokenVerifier } from '../auth/jwt.js';
 
 export interface MonitoringContext {
   readonly config: Config;
@@ -21,12 +22,16 @@ export interface MonitoringContext {
   wsPort(): number;
   /** The monitoring port actually listened on. */
   restPort(): number;
-  /** Open WebSocket connections (users_count). */
+  /** Open connections of both doors (users_count). */
   connectionCount(): number;
+  /** Of which through the Socket.IO door (absent: none). */
+  socketIOCount?(): number;
   /** Rooms of each kind that exist now. */
   roomCounts(): { p2p: number; muc: number };
   /** Supervisor state: accepting | draining | stopped. */
   lifecycle(): string;
   /** The Redis engine's health and counters; null with the local engine. */
   cluster(): ClusterStatus | null;
+  /** Identity tokens (auth.jwt*): the self-check mints its own; absent or null: none needed. */
+  readonly tokenVerifier?: TokenVerifier | null;
 }

@@ -25,11 +25,14 @@ export interface SelfTestResult {
 const STEPS = ['cluster', 'connect', 'hello', 'join', 'relay', 'leave', 'close'] as const;
 
 /** Where the loopback clients connect: the WebSocket port on this host, as the server listens. */
-export function selfTestUrl(ctx: MonitoringContext): string {
+export function selfTestUrl(ctx: MonitoringContext, identityToken = ''): string {
   const host = ctx.config.wsHost;
   const target = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  const token = ctx.config.appToken ? `?appToken=${encodeURIComponent(ctx.config.appToken)}` : '';
-  return `${ctx.tls ? 'wss' : 'ws'}://${target}:${ctx.wsPort()}/${token}`;
+  const query: string[] = [];
+  if (ctx.config.appToken) query.push(`appToken=${encodeURIComponent(ctx.config.appToken)}`);
+  if (identityToken) query.push(`token=${encodeURIComponent(identityToken)}`);
+  const search = query.length > 0 ? `?${query.join('&')}` : '';
+  return `${ctx.tls ? 'wss' : 'ws'}://${target}:${ctx.wsPort()}/${search}`;
 }
 
 export async function runSelfTest(ctx: MonitoringContext, timeoutMs: number): Promise<SelfTestResult> {
@@ -56,8 +59,9 @@ export async function runSelfTest(ctx: MonitoringContext, timeoutMs: number): Pr
       if (!verdict.ok) throw new Error(verdict.error);
     },
     async connect() {
-      const url = selfTestUrl(ctx);
-      const opened = await Promise.allSettled([0, 1].map(() => LoopbackClient.connect(url, deadline, false)));
+      // With identity tokens each client gets its own, for the uid its hello says and this run's room only.
+      const urls = await Promise.all([0, 1].map(async (i) => selfTestUrl(ctx, await ctx.tokenVerifier?.mintSelfTestToken(`self-test-${i}`, [rid]))));
+      const opened = await Promise.allSettled(urls.map((url) => LoopbackClient.connect(url, deadline, false)));
       for (const o of opened) if (o.status === 'fulfilled') clients.push(o.value);
       const refused = opened.find((o) => o.status === 'rejected');
       if (refused) throw new Error(`connect: ${(refused as PromiseRejectedResult).reason?.message ?? refused}`);

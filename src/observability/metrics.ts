@@ -117,6 +117,25 @@ export function createMetrics(ctx: MonitoringContext): Metrics {
     collect() { this.set(s.backpressureTotalBytes); },
   });
   // --- end of edge hardening ---
+  // --- Socket.IO door: connections by door (websocket: raw uWS; socketio: /socket.io/) ---
+  new Gauge({
+    name: 'jsongle_connections', help: 'Open connections, by door (websocket, socketio).', labelNames: ['door'], registers,
+    collect() {
+      const sio = ctx.socketIOCount?.() ?? 0;
+      this.set({ door: 'websocket' }, ctx.connectionCount() - sio);
+      this.set({ door: 'socketio' }, sio);
+    },
+  });
+  new Counter({
+    name: 'jsongle_connections_opened_total', help: 'Connections ever opened, by door (websocket, socketio).', labelNames: ['door'], registers,
+    collect() {
+      this.reset();
+      const sio = s.socketIOOpened;
+      if (s.connectionsOpened - sio > 0) this.inc({ door: 'websocket' }, s.connectionsOpened - sio);
+      if (sio > 0) this.inc({ door: 'socketio' }, sio);
+    },
+  });
+  // --- end Socket.IO door ---
 
   new Gauge({
     name: 'jsongle_rooms', help: 'Rooms that exist now, by kind (p2p, muc).', labelNames: ['kind'], registers,
@@ -140,6 +159,15 @@ export function createMetrics(ctx: MonitoringContext): Metrics {
   bucketsHistogram(registry, 'jsongle_call_setup_seconds', 'Seconds from session-propose to session-accept, of calls that became active.', s.callSetupSeconds);
   bucketsHistogram(registry, 'jsongle_call_duration_seconds', 'Seconds from session-accept to the end of the call.', s.callDurationSeconds);
   // --- end calls ---
+  // --- Resume (src/connections/sessions.ts) ---
+  new Gauge({ name: 'jsongle_sessions_suspended', help: 'Sessions suspended now: socket vanished, window running (resume).', registers, collect() { this.set(s.sessionsSuspendedNow); } });
+  plainCounter(registers, 'jsongle_sessions_suspended_total', 'Sessions ever suspended (socket gone without a close frame, resume on).', () => s.sessionsSuspended);
+  plainCounter(registers, 'jsongle_sessions_resumed_total', 'Sessions resumed on a new socket.', () => s.sessionsResumed);
+  labelledCounter(registers, 'jsongle_sessions_ended_total', 'Resumable sessions ended without a resume, by reason (window: expired; overflow: buffer full while suspended; gap; drain).', 'reason', () => s.sessionsEnded);
+  labelledCounter(registers, 'jsongle_resume_failed_total', 'Resume requests answered with a fresh session, by reason (unknown, expired, gap).', 'reason', () => s.resumeFailed);
+  plainCounter(registers, 'jsongle_frames_replayed_total', 'Frames written again after a resume.', () => s.framesReplayed);
+  plainCounter(registers, 'jsongle_replay_frames_dropped_total', 'Unconfirmed frames dropped from a connected session over resume.bufferMessages/bufferBytes.', () => s.replayFramesDropped);
+  // --- end resume ---
 
   return { registry, contentType: registry.contentType };
 }

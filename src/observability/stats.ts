@@ -77,6 +77,32 @@ export class Stats {
   }
   // --- end calls ---
 
+  // --- Resume (src/connections/sessions.ts) ---
+  /** Sessions ever suspended (socket vanished), resumed, ended while suspended or by a gap, by reason. */
+  sessionsSuspended = 0;
+  /** Sessions suspended now (a gauge). */
+  sessionsSuspendedNow = 0;
+  sessionsResumed = 0;
+  readonly sessionsEnded: Record<string, number> = Object.create(null);
+  /** Resume requests answered with a fresh session, by reason (unknown, expired, gap). */
+  readonly resumeFailed: Record<string, number> = Object.create(null);
+  /** Frames written again after a resume; unconfirmed frames dropped from a connected session's buffer. */
+  framesReplayed = 0;
+  replayFramesDropped = 0;
+
+  countSessionEnded(reason: string): void {
+    this.sessionsEnded[reason] = (this.sessionsEnded[reason] ?? 0) + 1;
+  }
+
+  countResumeFailed(reason: string): void {
+    this.resumeFailed[reason] = (this.resumeFailed[reason] ?? 0) + 1;
+  }
+  // --- end resume ---
+  // --- Socket.IO door (src/transport/socketio.ts) ---
+  /** Socket.IO connections ever opened (also in connectionsOpened, which counts both doors). */
+  socketIOOpened = 0;
+  // --- end Socket.IO door ---
+
   countError(code: number): void {
     this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;
   }

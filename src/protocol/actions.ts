@@ -15,6 +15,8 @@ export const Query = {
   MucJoin: 'muc-join',
   Leave: 'session-leave',
   MucLeave: 'muc-leave',
+  /** Fresh ICE servers (TURN credentials): users-calls-sessions.md §5. */
+  IceServers: 'ice-servers',
 } as const;
 
 export type RoomKind = 'room' | 'muc';

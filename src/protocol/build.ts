@@ -13,6 +13,12 @@ export interface ServerIdentity {
   info: string;
 }
 
+/** What a client needs to resume its session: a single-use token and the window it is good for. */
+export interface ResumeGrant {
+  token: string;
+  windowSec: number;
+}
+
 export class MessageBuilder {
   constructor(private readonly server: ServerIdentity) {}
 
@@ -20,18 +26,24 @@ export class MessageBuilder {
     return JSON.stringify({ id: randomUUID(), from: this.server.id, to, jsongle });
   }
 
-  helloRequest(to: string, transaction: string): string {
+  /** `resumeFailed`: this fresh session follows a resume the server could not serve (why). */
+  helloRequest(to: string, transaction: string, resumeFailed?: string): string {
     const { version, id: sn, info } = this.server;
-    return this.encode(to, {
-      action: 'iq-get', query: 'session-hello', transaction,
-      description: { version, sn, info, connected: isoNow() },
-    });
+    const description: Record<string, unknown> = { version, sn, info, connected: isoNow() };
+    if (resumeFailed !== undefined) description.resumeFailed = resumeFailed;
+    return this.encode(to, { action: 'iq-get', query: 'session-hello', transaction, description });
   }
 
-  ack(to: string, transaction: unknown, status: 'success' | 'failed'): string {
-    return this.encode(to, typeof transaction === 'string'
-      ? { action: 'ack', status, transaction }
-      : { action: 'ack', status });
+  /** `description` (the hello ack's iceServers) only when there is something to say. */
+  ack(to: string, transaction: unknown, status: 'success' | 'failed', description?: Record<string, unknown>): string {
+    const jsongle: Record<string, unknown> = typeof transaction === 'string' ? { action: 'ack', status, transaction } : { action: 'ack', status };
+    if (description !== undefined) jsongle.description = description;
+    return this.encode(to, jsongle);
+  }
+
+  /** The first frame on a resumed socket (not counted: the replayed frames follow it). */
+  resumed(to: string, received: number, replayed: number, resume: ResumeGrant): string {
+    return this.encode(to, { action: 'session-event', event: 'resumed', description: { id: to, received, replayed, resume } });
   }
 
   sessionError(to: string, code: ErrorCode, arg?: string): string {

@@ -52,6 +52,7 @@ export function classify(msg: Envelope, roomOf: (rid: string) => RoomView | unde
       if (q === Query.Join) return { type: 'client.join', msg, kind: 'room' };
       if (q === Query.MucJoin) return { type: 'client.join', msg, kind: 'muc' };
       if (q === Query.Leave || q === Query.MucLeave) return { type: 'client.leave', msg };
+      if (q === Query.IceServers) return { type: 'client.iceServers', msg };
       return { type: 'client.unknownQuery', msg };
     }
     case 'iq-result':

@@ -12,6 +12,8 @@ export const ErrorCode = {
   HelloRequired: 403002,
   TooManyMultiRooms: 403003,
   RoomKindConflict: 403004,
+  UidNotTokenSubject: 403005,
+  RoomNotGranted: 403006,
   TooManyRooms: 403008,
   QueryNotSupported: 404001,
   NotInRoom: 404002,
@@ -34,6 +36,8 @@ export const ERROR_TEXT: Readonly<Record<ErrorCode, string>> = {
   403002: 'session-hello message was not received or was not complete',
   403003: 'Max number of multi rooms per user already reached',
   403004: "Room '%s' already exists with another kind",
+  403005: "The uid must be the identity token's subject '%s'",
+  403006: "The identity token does not grant room '%s'",
   403008: 'Max number of rooms per connection already reached',
   404001: "The query '%s' is not supported",
   404002: '%s',
@@ -52,6 +56,8 @@ export const CloseCode = {
   InternalError: 1011,
   HelloTimeout: 4408,
   RateLimited: 4429,
+  // Resume: this socket's session was resumed on another socket.
+  ResumedElsewhere: 4409,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

@@ -25,6 +25,14 @@ export interface RoomIO {
   sendToMember(member: Member, text: string): void;
   /** The bus to other nodes is up (always, in one process). */
   linkUp(): boolean;
+  /** Resume on: every frame to a member must go through sendToMember (counted and kept per session),
+   * so relays go to each member rather than as one topic publish. */
+  readonly deliversPerMember?: boolean;
+  // --- Socket.IO door: members that are no uWS topic subscriber (absent: no such door) ---
+  /** The connection came through the Socket.IO door (asked once, when it joins a room). */
+  isSocketIO?(connId: string): boolean;
+  /** One relay copy to a Socket.IO member of this process (the room counts it). */
+  deliver?(connId: string, text: string): void;
 }
 
 /** What every room shares (one object per server, referenced by each room). */
@@ -38,6 +46,9 @@ export class Room implements RoomView {
   readonly members = new Map<string, Member>();
   /** Members held by other processes (Redis engine's mirror): relays go to the bus only when > 0. */
   remoteMembers = 0;
+  /** This process's members that came through the Socket.IO door: they are not on the room's uWS
+   * topic, so a relay also goes to each of them. Null (the raw path's one check) while there is none. */
+  socketIOMembers: Set<string> | null = null;
   constructor(
     readonly rid: string,
     readonly kind: RoomKind,
@@ -56,9 +67,19 @@ export class Room implements RoomView {
   relayToPeer(senderId: string, msg: RelayEnvelope): void {
     stamp(msg);
     msg.from = this.rid;
-    for (const id of this.members.keys()) if (id !== senderId) msg.to = id;
+    let peer: Member | undefined;
+    for (const m of this.members.values()) if (m.id !== senderId) peer = m;
+    msg.to = (peer as Member).id;
     const text = JSON.stringify(msg);
-    this.services.io.publishFrom(senderId, this.topic, text, this.remoteMembers > 0);
+    const io = this.services.io;
+    if (io.deliversPerMember === true) {
+      // Resume: one direct send instead of one publish (same cost), counted and kept for the peer.
+      io.sendToMember(peer as Member, text);
+      this.services.stats.countRelay(msg.jsongle, this.kind);
+      return;
+    }
+    io.publishFrom(senderId, this.topic, text, this.remoteMembers > 0);
+    if (this.socketIOMembers !== null) this.deliverToSocketIO(text, senderId);
     this.count(msg, text, 1);
   }
 
@@ -69,8 +90,24 @@ export class Room implements RoomView {
     // Two devices of one user share `<rid>/<uid>`: the sender's connection id tells them apart.
     msg.sender = senderId;
     const text = JSON.stringify(msg);
+    const io = this.services.io;
+    if (io.deliversPerMember === true) {
+      // Resume: one send per member (one encoding still), each counted and kept for its session.
+      for (const m of this.members.values()) if (m.id !== senderId) io.sendToMember(m, text);
+      this.services.stats.countRelay(msg.jsongle, this.kind);
+      return;
+    }
     this.services.io.publishFrom(senderId, this.topic, text, this.remoteMembers > 0);
+    if (this.socketIOMembers !== null) this.deliverToSocketIO(text, senderId);
     this.count(msg, text, this.members.size - 1);
+  }
+
+  /** A relay frame to this process's Socket.IO members but the sender (a frame from another node
+   * has no sender here: ''). The uWS topic carried it to the raw members; these are not on it. */
+  deliverToSocketIO(text: string, senderId: string): void {
+    const deliver = this.services.io.deliver;
+    if (this.socketIOMembers === null || deliver === undefined) return;
+    for (const id of this.socketIOMembers) if (id !== senderId) deliver.call(this.services.io, id, text);
   }
 
   /** P2P room configured for more than two: `to` differs per recipient, one encoding each. */

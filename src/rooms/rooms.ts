@@ -20,6 +20,9 @@ export interface RoomsEvents {
 export class Rooms {
   private readonly byRid = new Map<string, Room>();
   private readonly ridsByConnection = new Map<string, Set<string>>();
+  /** Rooms with Socket.IO members here, by topic: a frame from another node (which uWS publishes
+   * to the topic's raw subscribers) reaches them through this index (one Map read per frame). */
+  private readonly socketIORooms = new Map<string, Room>();
 
   constructor(
     private readonly services: RoomServices,
@@ -82,7 +85,10 @@ export class Rooms {
     let rids = this.ridsByConnection.get(member.id);
     if (!rids) this.ridsByConnection.set(member.id, (rids = new Set()));
     rids.add(rid);
-    if (member.node === undefined && before === undefined) this.services.io.subscribe(member.id, room.topic);
+    if (member.node === undefined && before === undefined) {
+      this.services.io.subscribe(member.id, room.topic);
+      if (this.services.io.isSocketIO?.(member.id)) this.addSocketIOMember(room, member.id);
+    }
     return room;
   }
 
@@ -95,6 +101,10 @@ export class Rooms {
     room.members.delete(connId);
     if (member.node !== undefined) room.remoteMembers--;
     else this.services.io.unsubscribe(connId, room.topic);
+    if (room.socketIOMembers?.delete(connId) && room.socketIOMembers.size === 0) {
+      room.socketIOMembers = null;
+      this.socketIORooms.delete(room.topic);
+    }
     const rids = this.ridsByConnection.get(connId);
     if (rids) {
       rids.delete(rid);
@@ -106,6 +116,19 @@ export class Rooms {
       this.events.roomRemoved?.(room);
     }
     return room;
+  }
+
+  /** The room of a topic while it has Socket.IO members here (undefined otherwise: the usual case). */
+  withSocketIOMembers(topic: string): Room | undefined {
+    return this.socketIORooms.get(topic);
+  }
+
+  private addSocketIOMember(room: Room, connId: string): void {
+    if (room.socketIOMembers === null) {
+      room.socketIOMembers = new Set();
+      this.socketIORooms.set(room.topic, room);
+    }
+    room.socketIOMembers.add(connId);
   }
 
   /** Tells the other members of a room that `member` joined or left. `localOnly`: this node tells its
@@ -140,6 +163,7 @@ export class Rooms {
     for (const room of this.byRid.values()) this.events.roomRemoved?.(room);
     this.byRid.clear();
     this.ridsByConnection.clear();
+    this.socketIORooms.clear();
   }
 }
 

@@ -9,7 +9,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 export type Admission =
   | { ok: true }
-  | { ok: false; status: 401 | 403 | 429 | 503; reason: 'draining' | 'rate' | 'openPerAddress' | 'authThrottle' | 'unauthorized' | 'origin' | 'capacity'; message: string };
+  | { ok: false; status: 401 | 403 | 429 | 503; reason: 'draining' | 'rate' | 'openPerAddress' | 'authThrottle' | 'unauthorized' | 'origin' | 'capacity' | 'token'; message: string };
 
 export interface AdmissionRequest {
   token: string | null;
@@ -34,8 +34,11 @@ export interface AdmissionState {
 
 const OK: Admission = { ok: true };
 
+export type Refusal = Exclude<Admission, { ok: true }>;
+export const DRAINING: Refusal = { ok: false, status: 503, reason: 'draining', message: 'server is shutting down' };
+
 export function admit(req: AdmissionRequest, state: AdmissionState): Admission {
-  if (!state.accepting) return { ok: false, status: 503, reason: 'draining', message: 'server is shutting down' };
+  if (!state.accepting) return DRAINING;
   if (req.rateLimited) return { ok: false, status: 429, reason: 'rate', message: 'too many connections from this address' };
   if (req.openLimited) return { ok: false, status: 429, reason: 'openPerAddress', message: 'too many open connections from this address' };
   if (req.authThrottled) return { ok: false, status: 429, reason: 'authThrottle', message: 'too many failed authentications from this address' };
@@ -49,6 +52,18 @@ export function admit(req: AdmissionRequest, state: AdmissionState): Admission {
     return { ok: false, status: 503, reason: 'capacity', message: 'too many connections' };
   }
   return OK;
+}
+
+/** An identity token that did not verify (src/auth/jwt.ts): checked after every rule above, since it is asynchronous. */
+export function tokenRefusal(reason: string): Refusal {
+  return { ok: false, status: 401, reason: 'token', message: `invalid identity token: ${reason}` };
+}
+
+/** The identity token: the `token` query parameter, else an `Authorization: Bearer` header (non-browser clients). */
+export function bearerToken(queryToken: string | null, authorization: string): string | null {
+  if (queryToken !== null) return queryToken;
+  const m = /^Bearer +(\S+)\s*$/i.exec(authorization);
+  return m === null ? null : m[1];
 }
 
 /** Constant-time: both sides are hashed to equal length first, so neither length nor content leaks. */

@@ -55,10 +55,10 @@ export class EdgeGuards {
     };
   }
 
-  /** A refused upgrade: a failed token costs the address one from its failure budget; logged
+  /** A refused upgrade: a failed token (appToken or identity token) costs the address one from its failure budget; logged
    * as a summary line at most once a minute. */
   refused(verdict: Exclude<Admission, { ok: true }>, ip: string, now: number): void {
-    if (verdict.reason === 'unauthorized') this.authFailures.allow(ip, now);
+    if (verdict.reason === 'unauthorized' || verdict.reason === 'token') this.authFailures.allow(ip, now);
     this.refusals.note(verdict.reason, ip, verdict.status, now);
   }
 

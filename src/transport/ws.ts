@@ -5,7 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t } from 'uWebSockets.js';
+import type { TokenIdentity } from '../../machines/connection.js';
 import type { SupervisorEvent } from '../../machines/supervisor.js';
+import type { TokenVerifier } from '../auth/jwt.js';
 import type { Config } from '../config/types.js';
 import type { Connections } from '../connections/connections.js';
 import type { Logger } from '../observability/logger.js';
@@ -16,7 +18,7 @@ import type { CallLookup } from '../protocol/classify.js';
 import { classify } from '../protocol/classify.js';
 import { CloseCode, ErrorCode } from '../protocol/codes.js';
 import { parseFrame } from '../protocol/parse.js';
-import { admit, parseAllowedOrigins } from './admission.js';
+import { admit, bearerToken, DRAINING, parseAllowedOrigins, tokenRefusal, type Refusal } from './admission.js';
 import { serverCloseReason } from './close-reason.js';
 import { isAbusive, takeToken } from './rate-limit.js';
 import type { Socket, SocketData } from './socket-data.js';
@@ -39,6 +41,10 @@ export interface WebSocketDeps {
   connectionCount(): number;
   /** maxConcurrentUsers, capped by what the fd limit allows. */
   maxConnections: number;
+  /** Checks the identity token of each upgrade (auth.jwt*); absent or null: no token needed. */
+  tokenVerifier?: TokenVerifier | null;
+  /** Per-address guards shared with the Socket.IO door (one budget per address for both). */
+  edge?: EdgeGuards;
 }
 
 const STATUS_TEXT = { 401: '401 Unauthorized', 403: '403 Forbidden', 429: '429 Too Many Requests', 503: '503 Service Unavailable' } as const;
@@ -49,7 +55,36 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
   const allowedOrigins = parseAllowedOrigins(config.corsPolicyOrigin);
   const { messagesPerSecond, burst } = config.rateLimit;
   // Per-address guards of the upgrade (edge hardening, src/transport/edge-guards.ts).
-  const edge = new EdgeGuards(config, logger);
+  const edge = deps.edge ?? new EdgeGuards(config, logger);
+  // Identity tokens (auth.jwt*): null keeps the upgrade synchronous, as without JWT.
+  const verifier = deps.tokenVerifier ?? null;
+
+  /** Answers the upgrade with HTTP (counted, logged at debug, summarised at info once a minute). */
+  const refuse = (res: HttpResponse, verdict: Refusal, ip: string, now: number): void => {
+    stats.countRejectedUpgrade(verdict.reason);
+    edge.refused(verdict, ip, now);
+    res.writeStatus(STATUS_TEXT[verdict.status]).writeHeader('Content-Type', 'application/json');
+    if (verdict.status === 429) res.writeHeader('Retry-After', String(edge.retryAfterSec(verdict.reason)));
+    if (verdict.reason === 'token') res.writeHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+    res.end(JSON.stringify({ error: verdict.message, status: verdict.status }));
+  };
+
+  const accept = (
+    res: HttpResponse, ip: string, now: number, identity: TokenIdentity | null, params: URLSearchParams,
+    key: string, protocol: string, extensions: string, context: us_socket_context_t,
+  ): void => {
+    // Resume: `resume=<token>&lastSeen=<n>` names a session to take over (its id), or says why not.
+    // With identity tokens, only the same user (sub) may take a session over.
+    const resumeToken = connections.sessions === null ? null : params.get('resume');
+    const claimed = resumeToken === null ? null : connections.sessions?.claim(resumeToken, params.get('lastSeen'), identity?.sub) ?? null;
+    const data: SocketData = {
+      id: claimed !== null && 'id' in claimed ? (claimed.id as string) : randomUUID(), ip, closed: false, actor: null,
+      tokens: burst, lastRefillMs: now, droppedInWindow: 0, windowStartMs: now, sendRefused: false, openedAtMs: now, identity,
+      session: null, resume: claimed?.claim ?? null, endedByServer: false, replaced: false,
+    };
+    edge.openPerAddress.reserve(ip); // released in close: uWS runs open inside res.upgrade()
+    res.upgrade(data, key, protocol, extensions, context);
+  };
 
   app.ws<SocketData>('/*', {
     compression: uWS.DISABLED,
@@ -69,10 +104,12 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
+      const authorization = verifier === null ? '' : req.getHeader('authorization');
       const ip = edge.address(res, req);
       const now = Date.now();
+      const params = new URLSearchParams(query);
       const verdict = admit(
-        { token: new URLSearchParams(query).get('appToken'), origin, ...edge.check(ip, now) },
+        { token: params.get('appToken'), origin, ...edge.check(ip, now) },
         {
           accepting: deps.isAccepting(),
           appToken: config.appToken,
@@ -81,24 +118,26 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
           maxConnections: deps.maxConnections,
         },
       );
-      if (!verdict.ok) {
-        stats.countRejectedUpgrade(verdict.reason);
-        // Counted, logged at debug, and summarised at info at most once a minute (no line per guess).
-        edge.refused(verdict, ip, now);
-        res.writeStatus(STATUS_TEXT[verdict.status]).writeHeader('Content-Type', 'application/json');
-        if (verdict.status === 429) res.writeHeader('Retry-After', String(edge.retryAfterSec(verdict.reason)));
-        res.end(JSON.stringify({ error: verdict.message, status: verdict.status }));
-        return;
-      }
-      const data: SocketData = {
-        id: randomUUID(), ip, closed: false, actor: null,
-        tokens: burst, lastRefillMs: now, droppedInWindow: 0, windowStartMs: now, sendRefused: false, openedAtMs: now,
-      };
-      edge.openPerAddress.reserve(ip); // released in close: uWS runs open inside res.upgrade()
-      res.upgrade(data, key, protocol, extensions, context);
+      if (!verdict.ok) return refuse(res, verdict, ip, now);
+      if (verifier === null) return accept(res, ip, now, null, params, key, protocol, extensions, context);
+
+      // Identity token (auth.jwt*): jose verifies asynchronously, so uWS needs onAborted now and the
+      // late answer inside cork; a client gone meanwhile gets nothing.
+      let aborted = false;
+      res.onAborted(() => { aborted = true; });
+      void verifier.verify(bearerToken(params.get('token'), authorization)).then((checked) => {
+        if (aborted) return;
+        res.cork(() => {
+          const later = Date.now();
+          if (!checked.ok) refuse(res, tokenRefusal(checked.reason), ip, later);
+          else if (!deps.isAccepting()) refuse(res, DRAINING, ip, later); // the drain began during the check
+          else accept(res, ip, later, checked.identity, params, key, protocol, extensions, context);
+        });
+      });
     },
 
     open(ws: Socket) {
+      if (connections.resume(ws)) return; // resume: the session's actor takes this socket over
       toSupervisor({ type: 'ws.opened', id: ws.getUserData().id, socket: ws });
     },
 
@@ -106,6 +145,7 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       const d = ws.getUserData();
       stats.framesReceived++;
       stats.bytesReceived += frame.byteLength;
+      if (d.session !== null) d.session.received++; // resume: client frames counted across sockets
       const actor = d.actor;
       if (actor === null) return;
       const now = Date.now();
@@ -124,7 +164,10 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
 
     // Pings and pongs cost a rate-limit token like messages (a ping flood bypassed the limit).
     ping: (ws: Socket) => limitControlFrame(ws, messagesPerSecond, burst, connections, stats, logger),
-    pong: (ws: Socket) => limitControlFrame(ws, messagesPerSecond, burst, connections, stats, logger),
+    // A pong answering a resume delivery ping confirms frames (and was asked for: no token).
+    pong: (ws: Socket, message: ArrayBuffer) => {
+      if (connections.sessions?.confirm(ws, message) !== true) limitControlFrame(ws, messagesPerSecond, burst, connections, stats, logger);
+    },
 
     close(ws: Socket, code: number, message: ArrayBuffer) {
       const d = ws.getUserData();
@@ -136,6 +179,7 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
       if (reason !== null) stats.countServerClose(reason);
       stats.countConnectionClosed(Date.now() - d.openedAtMs);
       if (logger.isDebugEnabled()) logger.debug('connection closed', { connectionId: d.id, code, reason });
+      if (connections.outlivesSocket(ws, code, reason)) return; // resume: suspended, or resumed elsewhere
       toSupervisor({ type: 'ws.closed', id: d.id });
     },
   });

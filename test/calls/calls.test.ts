@@ -18,14 +18,19 @@ const member = (id: string, node?: string): Member => (node === undefined ? { id
 const propose = (sid: unknown): Jsongle => ({ action: 'session-propose', sid, initiator: 'i', responder: 'r' });
 const act = (action: string, sid: string, reason?: string): Jsongle => ({ action, sid, reason });
 
-function world(ringTimeoutMs = 0) {
+function world(ringTimeoutMs = 0, failSends = false) {
   const stats = new Stats();
   const logger = new RecordingLogger([], 'info');
   const sent: Array<[string, Record<string, unknown>]> = [];
-  const parent = createActor(setup({}).createMachine({})).start();
+  // Like the supervisor, the parent takes its call actors' failures as events (else it fails too).
+  const parent = createActor(setup({}).createMachine({ on: { 'xstate.error.actor.*': {} } })).start();
   const calls = new Calls({
     stats, logger, builder: new MessageBuilder({ id: 'srv', version: '3', info: '' }), ringTimeoutMs,
-    send: (to, text) => { sent.push([to, JSON.parse(text).jsongle]); return true; },
+    send: (to, text) => {
+      if (failSends) throw new Error('a bug in a send');
+      sent.push([to, JSON.parse(text).jsongle]);
+      return true;
+    },
     parent: () => parent,
   });
   const rooms = new Rooms({ io: noIO, stats }, new MessageBuilder({ id: 'srv', version: '3', info: '' }), 'muc/', {
@@ -117,6 +122,16 @@ describe('Calls (the owner of call actors)', () => {
     const { calls, stats } = world();
     calls.refusedBusy();
     expect(stats.callsEnded.glare).to.equal(1);
+  });
+
+  it('forgets a call whose actor failed (a bug in an action), and only that one', () => {
+    const { calls, room, logger } = world(0, true);
+    calls.propose('a', 'u-a', room, propose('s1'));
+    calls.partyLeft('r1', 'b');
+    expect(calls.size, 'the failed call is still held').to.equal(1);
+    calls.forgetFailed();
+    expect(calls.size).to.equal(0);
+    expect(logger.lines.some((l) => l.message === 'call actor failed' && l.meta?.sid === 's1')).to.equal(true);
   });
 
   it('forgets every call on stop()', () => {

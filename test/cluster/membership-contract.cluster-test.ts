@@ -8,7 +8,7 @@ import { MessageBuilder } from '../../src/protocol/build.js';
 import { Rooms } from '../../src/rooms/rooms.js';
 import { createApp } from '../../src/transport/uws.js';
 import { describeMembershipContract } from '../contracts/membership-contract.js';
-import { FakeSocket } from '../helpers/fake-socket.js';
+import { fakeConnector } from '../helpers/fake-socket.js';
 import { RecordingLogger } from '../helpers/logger.js';
 import { useRedis } from './helpers.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS } from './nodes.js';
@@ -36,11 +36,7 @@ describe('Redis membership', () => {
       membership,
       rooms,
       connections,
-      connect: (id) => {
-        const ws = new FakeSocket(id);
-        connections.add(ws.socket);
-        return ws;
-      },
+      connect: fakeConnector(connections),
       storedMembers: async (rid) => cli.hkeys(`${config.cluster.keyPrefix}r:${rid}:m`),
       stop: async () => {
         membership.clear();

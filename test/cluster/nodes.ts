@@ -42,7 +42,8 @@ export async function startInProcessNode(redisUrl: string, nodeId: string, overr
   const config = loadConfig({
     env: {}, argv: [],
     overrides: {
-      wsPort: 0, restPort: 0, logDefaultLevel: 'error', ...overrides,
+      // Resume off unless a test configures it (as in test/helpers/server.ts).
+      wsPort: 0, restPort: 0, logDefaultLevel: 'error', resume: { windowSec: 0 }, ...overrides,
       cluster: { engine: 'redis', redisUrl, nodeId, heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS, heartbeatTtlMs: HEARTBEAT_TTL_MS, ...overrides.cluster },
     },
   });

@@ -22,12 +22,12 @@ const SERVER = { id: 'jsongle-server', version: '3.0.0', info: 'test' };
 
 /** The local PubSub over the fake sockets, recording the frames for other nodes. */
 class RecordingPubSub implements PubSub<Socket> {
-  private readonly local = new LocalPubSub<SocketData>();
+  private readonly local: PubSub<Socket> = new LocalPubSub<SocketData>();
   readonly toNodes: Array<[string, string, string]> = [];
   up = true;
   subscribe(ws: Socket, topic: string): void { this.local.subscribe(ws, topic); }
   unsubscribe(ws: Socket, topic: string): void { this.local.unsubscribe(ws, topic); }
-  publishFrom(ws: Socket, topic: string, text: string): void { this.local.publishFrom(ws, topic, text); }
+  publishFrom(ws: Socket, topic: string, text: string): void { this.local.publishFrom(ws, topic, text, false); }
   toNode(node: string, connId: string, message: string): void { this.toNodes.push([node, connId, message]); }
   linkUp(): boolean { return this.up; }
 }

@@ -9,27 +9,12 @@ import { expect } from 'chai';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { rid } from '../helpers/ids.js';
 import { waitFor } from '../helpers/wait.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
-
-/** dist/test/e2e/ → the repository root. */
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const EXAMPLE = join(REPO, 'examples', 'browser');
-const ARTIFACTS = join(REPO, 'test-artifacts');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
-  // Fake camera and microphone, granted without a prompt.
-  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-  // Without it Chromium gathers no candidate at all on loopback.
-  '--allow-loopback-in-peer-connection',
-];
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, EXAMPLE, REPO } from './browser.js';
 
 /** What a page says about itself (window.demo in examples/browser/src/main.ts). */
 const demo = (page: Page, expr: string) => page.evaluate(`window.demo && (${expr})`);
@@ -53,7 +38,8 @@ describe('A WebRTC call between two Chromium pages through the server', function
     if (!existsSync(join(EXAMPLE, 'dist', 'main.js'))) throw new Error('examples/browser is not built: run `npm run build:examples`');
     if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium`);
     srv = await startTestServer();
-    web = await startStaticServer(EXAMPLE);
+    // The Socket.IO page loads the client bundle from node_modules (nothing from a CDN).
+    web = await startStaticServer(EXAMPLE, { '/vendor/socket.io.min.js': join(REPO, 'node_modules', 'socket.io-client', 'dist', 'socket.io.min.js') });
     profileDir = mkdtempSync(join(tmpdir(), 'jsongle-e2e-'));
     context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 900, height: 820 } });
   });
@@ -80,14 +66,27 @@ describe('A WebRTC call between two Chromium pages through the server', function
   }
 
   it('connects both peer connections with fake audio and video, and the server counts the call', async () => {
+    await callBetween('', '', true);
+  });
+
+  it('connects a page on Socket.IO (as a 2.x app) with a page on a raw WebSocket, both ways of calling', async () => {
+    const socketIOBefore = srv.server.stats.socketIOOpened;
+    // The Socket.IO page is called by the raw one, then calls it.
+    await callBetween('&transport=socketio', '');
+    await callBetween('', '&transport=socketio');
+    expect(srv.server.stats.socketIOOpened).to.equal(socketIOBefore + 2);
+  });
+
+  /** Opens a callee page then a caller page (each with its transport option), checks media flows and hangs up. */
+  async function callBetween(calleeExtra: string, callerExtra: string, screenshots = false): Promise<void> {
     const acceptedBefore = srv.server.stats.callsAccepted;
     const p2pBefore = (await stats(srv)).p2p_total;
     const room = rid('e2e');
 
-    const callee = await openDemo('bob', room);
+    const callee = await openDemo('bob', room, calleeExtra);
     await callee.waitForFunction('window.demo && window.demo.status === "joined"', null, { timeout: 15_000 });
     // The caller finds bob in the room when it joins and calls him at once (autocall).
-    const caller = await openDemo('alice', room, '&autocall=1');
+    const caller = await openDemo('alice', room, `&autocall=1${callerExtra}`);
 
     for (const page of [caller, callee]) {
       await page.waitForFunction('window.demo && window.demo.connectionState === "connected"', null, { timeout: 30_000 });
@@ -104,16 +103,20 @@ describe('A WebRTC call between two Chromium pages through the server', function
     expect(srv.server.stats.callsInProgress).to.be.greaterThanOrEqual(1);
     expect((await stats(srv)).p2p_total).to.equal(p2pBefore + 1);
 
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await caller.screenshot({ path: join(ARTIFACTS, 'call-caller.png') });
-    await callee.screenshot({ path: join(ARTIFACTS, 'call-callee.png') });
-    // The picture in docs/ is refreshed on request only, so a test run leaves the work tree clean.
-    if (process.env.E2E_UPDATE_DOCS === '1') copyFileSync(join(ARTIFACTS, 'call-caller.png'), join(REPO, 'docs', 'images', 'call.png'));
+    if (screenshots) {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await caller.screenshot({ path: join(ARTIFACTS, 'call-caller.png') });
+      await callee.screenshot({ path: join(ARTIFACTS, 'call-callee.png') });
+      // The picture in docs/ is refreshed on request only, so a test run leaves the work tree clean.
+      if (process.env.E2E_UPDATE_DOCS === '1') copyFileSync(join(ARTIFACTS, 'call-caller.png'), join(REPO, 'docs', 'images', 'call.png'));
+    }
 
     // Hanging up ends the call on both sides and in the server's count.
     const inProgress = srv.server.stats.callsInProgress;
     await caller.click('#hangup');
     await callee.waitForFunction('window.demo && window.demo.phase === "ended"', null, { timeout: 10_000 });
     await waitFor(() => srv.server.stats.callsInProgress === inProgress - 1, 'the terminated call to leave p2p_count', 5000);
-  });
+    await caller.close();
+    await callee.close();
+  }
 });

@@ -19,13 +19,15 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export function startStaticServer(root: string): Promise<StaticServer> {
+/** `aliases`: URL path → file outside the root (the socket.io-client bundle from node_modules). */
+export function startStaticServer(root: string, aliases: Record<string, string> = {}): Promise<StaticServer> {
   const base = normalize(root + sep);
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = normalize(join(base, path === '/' ? 'index.html' : path));
+    const alias = Object.hasOwn(aliases, path) ? aliases[path] : undefined;
+    const file = alias ?? normalize(join(base, path === '/' ? 'index.html' : path));
     // Never serve outside the example folder (../ in the path).
-    if (!file.startsWith(base)) {
+    if (alias === undefined && !file.startsWith(base)) {
       res.writeHead(403).end();
       return;
     }

@@ -135,6 +135,11 @@ export class TestClient {
       violations.push(`client ${this.uid || this.connectionId} received non-JSON: ${text.slice(0, 200)}`);
       return;
     }
+    this.receive(msg, text);
+  }
+
+  /** A decoded message (a subclass with another transport hands its messages in here). */
+  protected receive(msg: unknown, text: string): void {
     if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
       violations.push(`client ${this.uid || this.connectionId} received a non-object: ${text.slice(0, 200)}`);
       return;
@@ -151,7 +156,12 @@ export class TestClient {
     this.queue.push(m);
   }
 
-  private onClose(info: CloseInfo): void {
+  /** Tracked by closeAllClients and by every client's expectNoMessage (a subclass's connect calls it). */
+  protected register(): void {
+    live.add(this);
+  }
+
+  protected onClose(info: CloseInfo): void {
     this.closed = info;
     live.delete(this);
     for (const w of this.waiters.splice(0)) {

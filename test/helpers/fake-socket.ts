@@ -1,5 +1,6 @@
 /** Fake uWS sockets for the owners' unit and contract tests. */
 import type { ConnectionActor } from '../../machines/connection.js';
+import type { Connections } from '../../src/connections/connections.js';
 import type { Socket, SocketData } from '../../src/transport/socket-data.js';
 
 /** A uWS socket as far as the connection owner uses it. Like uWS, it throws once closed. */
@@ -12,7 +13,8 @@ export class FakeSocket {
   constructor(id: string, actor: ConnectionActor | null = null) {
     this.data = {
       id, ip: '127.0.0.1', closed: false, actor, openedAtMs: 0,
-      tokens: 10, lastRefillMs: 0, droppedInWindow: 0, windowStartMs: 0, sendRefused: false,
+      tokens: 10, lastRefillMs: 0, droppedInWindow: 0, windowStartMs: 0, sendRefused: false, identity: null,
+      session: null, resume: null, endedByServer: false, replaced: false,
     };
   }
 
@@ -35,3 +37,12 @@ export class FakeSocket {
   }
 }
 
+
+/** Opens fake sockets in a connection owner: `connect(id)` registers one and returns it. */
+export function fakeConnector(connections: Connections): (id: string) => FakeSocket {
+  return (id) => {
+    const ws = new FakeSocket(id);
+    connections.add(ws.socket);
+    return ws;
+  };
+}

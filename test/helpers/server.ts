@@ -27,7 +27,9 @@ export async function startTestServer(overrides: ConfigOverrides = {}, options: 
     env: {},
     argv: [],
     // Quiet logs keep the mocha output readable; ports 0 let suites run side by side.
-    overrides: { wsPort: 0, restPort: 0, logDefaultLevel: 'error', ...overrides },
+    // Resume is off unless a suite configures it (`resume: {...}`): the suites written for "a dropped
+    // socket ends the session at once" keep testing that; test/integration/resume/ tests the default.
+    overrides: { wsPort: 0, restPort: 0, logDefaultLevel: 'error', resume: { windowSec: 0 }, ...overrides },
   });
   const server = createServer(config, options);
   const { wsPort, restPort } = await server.start();

@@ -114,12 +114,17 @@ describe('Stately inspection switched off (the default)', function () {
       const alice = await helloClient(srv.url(), 'alice');
       await alice.join(rid('quiet'));
       await alice.close();
-      await srv.stop();
-      // Asserting that something did not happen needs one bounded wait: with inspection on, the
-      // first records arrive within a few milliseconds of the server starting.
-      await new Promise((r) => setTimeout(r, 300));
-      expect(endpoint.connections).to.equal(0);
-      expect(endpoint.frames).to.deep.equal([]);
+      // A positive control instead of a wait: a second server WITH inspection, started after the
+      // first one's whole session, connects to the same endpoint and sends its first record. An
+      // inspector of the first server would have connected at its start, before this one.
+      const control = await startTestServer({ inspect: { enabled: true, url: endpoint.url } });
+      try {
+        await endpoint.expectRecord('the control server\'s supervisor', (r) => r.type === '@xstate.actor');
+      } finally {
+        await control.stop();
+      }
+      expect(endpoint.connections, 'only the control server connected').to.equal(1);
+      expect(endpoint.frames.every((f) => !f.includes('"quiet'))).to.equal(true);
     } finally {
       await srv.stop();
       await endpoint.close();

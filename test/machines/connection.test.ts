@@ -42,7 +42,7 @@ function machineWith(guards: Guards = {}) {
 /** A snapshot in `value` with a context that fits it (a profile once helloed, a fresh Set of rooms). */
 function snapshotIn(machine: ReturnType<typeof machineWith>, value: StateValue, rooms: string[] = []) {
   const helloed = value !== 'connected' && value !== 'closing';
-  const context: ConnectionContext = { ...INPUT, profile: helloed ? { uid: 'alice' } : null, rooms: new Set(rooms) };
+  const context: ConnectionContext = { ...INPUT, profile: helloed ? { uid: 'alice' } : null, rooms: new Set(rooms), identity: null };
   return machine.resolveState({ value, context });
 }
 

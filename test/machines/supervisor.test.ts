@@ -41,6 +41,7 @@ type VerdictType =
 const verdict = (type: VerdictType, kind: 'room' | 'muc' = 'room'): SupervisorEvent => ({ type, id: 'c1', msg: frame, rid: 'r1', kind });
 const membershipFailed = (): SupervisorEvent => ({ type: 'membership.failed', id: 'c1', msg: frame, rid: 'r1' });
 const actorFailed = (): SupervisorEvent => ({ type: 'xstate.error.actor.connection', error: new Error('x'), actorId: 'connection' }) as unknown as SupervisorEvent;
+const callFailed = (): SupervisorEvent => ({ type: 'xstate.error.actor.call', error: new Error('x'), actorId: 'call' }) as unknown as SupervisorEvent;
 
 /** The event xstate raises when drainTimeout ends, read from the transition into draining. */
 function drainTimeoutEvent(): SupervisorEvent {
@@ -106,6 +107,7 @@ const rows: Row[] = [
   { does: 'starts draining: stops accepting, drains the connections and arms the drain deadline', from: 'accepting', event: drain(), to: 'draining', actions: ['stopAccepting', 'drainConnections', 'xstate.raise'] },
   { does: 'stops at once when draining with no connection, cancelling the deadline', from: 'accepting', event: drain(), guards: { hasNoConnections: true }, to: 'stopped', actions: ['stopAccepting', 'drainConnections', 'xstate.raise', 'xstate.cancel', 'notifyStopped'] },
   { does: 'closes a connection whose actor failed, and keeps accepting', from: 'accepting', event: actorFailed(), to: 'accepting', actions: ['closeFailedConnection'] },
+  { does: 'forgets a call whose actor failed, and keeps accepting', from: 'accepting', event: callFailed(), to: 'accepting', actions: ['forgetFailedCall'] },
   ...membershipRows('accepting'),
 
   // draining

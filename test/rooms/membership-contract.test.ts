@@ -7,7 +7,7 @@ import { LocalMembership } from '../../src/rooms/membership.js';
 import { Rooms } from '../../src/rooms/rooms.js';
 import type { SocketData } from '../../src/transport/socket-data.js';
 import { describeMembershipContract } from '../contracts/membership-contract.js';
-import { FakeSocket } from '../helpers/fake-socket.js';
+import { fakeConnector } from '../helpers/fake-socket.js';
 
 describeMembershipContract('LocalMembership (one process)', async () => {
   const stats = new Stats();
@@ -18,11 +18,7 @@ describeMembershipContract('LocalMembership (one process)', async () => {
     membership: new LocalMembership(rooms),
     rooms,
     connections,
-    connect: (id) => {
-      const ws = new FakeSocket(id);
-      connections.add(ws.socket);
-      return ws;
-    },
+    connect: fakeConnector(connections),
     storedMembers: async (rid) => [...(rooms.get(rid)?.members.keys() ?? [])],
     stop: async () => undefined,
   };

@@ -26,8 +26,12 @@ export interface CallObserver {
 }
 
 const now = () => new Date().toJSON();
-/** Everyone on loopback in the demo: no STUN/TURN server (none is reachable offline anyway). */
-const RTC_CONFIG: RTCConfiguration = { iceServers: [] };
+
+/** The candidate types of the pair ICE selected ('host', 'srflx', 'prflx' or 'relay'). */
+export interface CandidateTypes {
+  local: string;
+  remote: string;
+}
 
 export class Call {
   phase: CallPhase = 'idle';
@@ -45,7 +49,22 @@ export class Call {
     private readonly rid: string,
     private readonly self: Profile,
     private readonly observer: CallObserver,
+    /** The ICE servers the server handed out in the hello ack (and, with relayOnly, no direct path). */
+    private readonly rtcConfig: RTCConfiguration = { iceServers: [] },
   ) {}
+
+  /** What ICE selected, read from getStats (null before a pair is selected). */
+  async selectedCandidateTypes(): Promise<CandidateTypes | null> {
+    if (!this.pc) return null;
+    const stats = await this.pc.getStats();
+    const entries = [...stats.values()] as Array<Record<string, unknown>>;
+    const transport = entries.find((s) => s.type === 'transport' && typeof s.selectedCandidatePairId === 'string');
+    const pair = entries.find((s) => s.type === 'candidate-pair' && (transport ? s.id === transport.selectedCandidatePairId : s.nominated === true && s.state === 'succeeded'));
+    if (!pair) return null;
+    const local = entries.find((s) => s.id === pair.localCandidateId);
+    const remote = entries.find((s) => s.id === pair.remoteCandidateId);
+    return local && remote ? { local: String(local.candidateType), remote: String(remote.candidateType) } : null;
+  }
 
   /** Caller side: propose a call to whoever else is in the room. */
   propose(peerUid: string): void {
@@ -148,7 +167,7 @@ export class Call {
   }
 
   private async createPeerConnection(): Promise<RTCPeerConnection> {
-    const pc = new RTCPeerConnection(RTC_CONFIG);
+    const pc = new RTCPeerConnection(this.rtcConfig);
     this.pc = pc;
     this.announcedActive = false;
     pc.addEventListener('icecandidate', (e) => {

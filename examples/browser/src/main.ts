@@ -1,10 +1,12 @@
 /**
  * The demo page: open it in two tabs with the same room, join in both, press Call in one.
  * Settings come from the form or the query string (?server=ws://127.0.0.1:8080/&room=demo&name=alice
- * &token=…&autojoin=1&autocall=1), so a test can drive two pages without clicking.
+ * &token=…&jwt=…&relay=1&autojoin=1&autocall=1), so a test can drive two pages without clicking:
+ * `token` is the server's appToken, `jwt` an identity token, `relay=1` allows only TURN-relayed paths
+ * (iceTransportPolicy "relay"). The ICE servers come from the server's hello ack.
  * window.demo mirrors the page's state for tests and for curious developers in the console.
  */
-import { Call, type CallPhase } from './call.js';
+import { Call, type CallPhase, type CandidateTypes } from './call.js';
 import { JsongleClient, type Envelope } from './jsongle.js';
 
 export interface DemoState {
@@ -12,6 +14,10 @@ export interface DemoState {
   phase: CallPhase;
   connectionState: RTCPeerConnectionState | 'new';
   members: string[];
+  /** The ICE servers the server handed out. */
+  iceServers: RTCIceServer[];
+  /** The candidate types of the selected pair, once connected. */
+  candidateTypes: CandidateTypes | null;
   log: string[];
   error?: string;
 }
@@ -24,7 +30,7 @@ declare global {
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
-const state: DemoState = { status: 'idle', phase: 'idle', connectionState: 'new', members: [], log: [] };
+const state: DemoState = { status: 'idle', phase: 'idle', connectionState: 'new', members: [], iceServers: [], candidateTypes: null, log: [] };
 window.demo = state;
 
 function render(): void {
@@ -51,23 +57,48 @@ function defaultServer(): string {
 
 let call: Call | null = null;
 
+/** Loads the socket.io-client bundle (served from node_modules next to the page), then connects
+ * to the server's /socket.io/ on the same host and port as the WebSocket URL. */
+async function connectSocketIO(server: string, token: string | null): Promise<JsongleClient> {
+  await new Promise<void>((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = 'vendor/socket.io.min.js';
+    script.onload = () => resolve();
+    script.onerror = () => reject(new Error('cannot load vendor/socket.io.min.js'));
+    document.head.appendChild(script);
+  });
+  const base = new URL(server.replace(/^ws/, 'http'));
+  return JsongleClient.connectSocketIO(base.origin, token);
+}
+
 async function join(): Promise<void> {
   const server = $<HTMLInputElement>('server').value.trim();
   const room = $<HTMLInputElement>('room').value.trim();
   const name = $<HTMLInputElement>('name').value.trim() || 'guest';
+  const query: string[] = [];
   const token = params.get('token');
-  const url = token ? `${server}${server.includes('?') ? '&' : '?'}appToken=${encodeURIComponent(token)}` : server;
+  if (token) query.push(`appToken=${encodeURIComponent(token)}`);
+  const jwt = params.get('jwt');
+  if (jwt) query.push(`token=${encodeURIComponent(jwt)}`);
+  const url = query.length === 0 ? server : `${server}${server.includes('?') ? '&' : '?'}${query.join('&')}`;
   state.status = 'connecting';
   render();
   try {
-    const client = await JsongleClient.connect(url);
-    client.onClose((e) => {
+    // ?transport=socketio: through the Socket.IO door, as a JSONgle-Server 2.x app connects.
+    const client = params.get('transport') === 'socketio'
+      ? await connectSocketIO(server, token)
+      : await JsongleClient.connect(url);
+    client.onClose((why) => {
       state.status = 'closed';
-      log(`socket closed (${e.code}${e.reason ? ` ${e.reason}` : ''})`);
+      log(`socket closed (${why})`);
       render();
     });
-    await client.hello({ uid: name, dn: name });
-    log(`hello done, connection ${client.connectionId}`);
+    // Resume: a network blip is bridged by the client (reconnect, resend); these only report it.
+    client.onResume((replayed) => log(`network blip bridged: session resumed, ${replayed} missed message(s) replayed`));
+    client.onSessionLost((reason) => log(`session could not be resumed (${reason}): join again`));
+    state.iceServers = await client.hello({ uid: name, dn: name });
+    log(`hello done, connection ${client.connectionId}, ${state.iceServers.length} ICE server(s)`);
+    const rtcConfig: RTCConfiguration = { iceServers: state.iceServers, iceTransportPolicy: params.get('relay') === '1' ? 'relay' : 'all' };
     call = new Call(client, room, { uid: name }, {
       phase: (p, detail) => {
         state.phase = p;
@@ -78,11 +109,17 @@ async function join(): Promise<void> {
         state.connectionState = s;
         log(`peer connection: ${s}`);
         render();
+        if (s === 'connected') {
+          void call?.selectedCandidateTypes().then((t) => {
+            state.candidateTypes = t;
+            if (t) log(`selected candidate pair: ${t.local} / ${t.remote}`);
+          });
+        }
       },
       localStream: (s) => { $<HTMLVideoElement>('local').srcObject = s; },
       remoteStream: (s) => { $<HTMLVideoElement>('remote').srcObject = s; },
       log,
-    });
+    }, rtcConfig);
     client.onMessage((msg) => onMessage(msg, room));
     const members = await client.join(room);
     state.members = members.map((m) => m.uid);

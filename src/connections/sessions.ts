@@ -1,0 +1,349 @@
+/**
+ * Sessions that outlive their socket (resume; docs/protocol.md "Resume", docs/architecture.md).
+ * Owned by Connections, which calls it for every frame it writes (resume on): the one place that
+ * counts a session's frames, keeps the ones not yet confirmed, suspends a session whose socket
+ * vanished, resumes it on a new socket, and ends it when its window or its buffer runs out.
+ *
+ * Knowing what the client may have missed, with bounded memory: every frame written is kept until
+ * it is confirmed. A pong that answers a ping written after frame N proves the client's TCP stack
+ * got every frame up to N (one ordered stream), so one shared sweep (ResumeClock) pings each
+ * connected session holding unconfirmed frames, at most one ping in flight per session, and the
+ * pong trims its buffer: an idle session's buffer empties within a tick or two and it keeps only
+ * its record. Unconfirmed frames are bounded by resume.bufferMessages / resume.bufferBytes:
+ * connected and over a bound, the oldest goes (a resume from before it gets `gap`); suspended and
+ * over a bound, the session ends at once.
+ */
+import type { ConnectionActor, ConnectionEvent } from '../../machines/connection.js';
+import type { ResumeConfig } from '../config/types.js';
+import type { Stats } from '../observability/stats.js';
+import type { MessageBuilder, ResumeGrant } from '../protocol/build.js';
+import type { ServerCloseReason } from '../transport/close-reason.js';
+import type { ResumeClaim, ResumeFailure, Socket } from '../transport/socket-data.js';
+import { CloseCode } from '../protocol/codes.js';
+import { ReplayBuffer } from './replay-buffer.js';
+
+/** Sessions exist for raw uWS sockets only (a Socket.IO connection has none): they can be pinged. */
+type WebSocketLike = Socket & { ping(message: string): number };
+import { ResumeClock } from './resume-clock.js';
+import { Session } from './session.js';
+import { newResumeToken } from './resume-token.js';
+
+/** Close code of a socket whose session was resumed on another socket (spec: 4409). */
+const CLOSE_RESUMED_ELSEWHERE = CloseCode.ResumedElsewhere;
+
+export type SessionEndReason = 'window' | 'overflow' | 'gap' | 'drain';
+
+export interface SessionsDeps {
+  config: ResumeConfig;
+  stats: Stats;
+  builder: MessageBuilder;
+  /** Writes one frame on a socket (counted on the wire, never on a closed socket). */
+  write(ws: Socket, text: string): boolean;
+  /** Ends a session as a disconnect does (Connections.release), the actor hearing `ending`. */
+  release(connId: string, ending: ConnectionEvent): void;
+  /** The socket is the connection's again (Connections' map and the room topics it is in). */
+  reattach(ws: Socket): void;
+  /** The socket is gone, the session stays (Connections forgets the socket). */
+  detach(connId: string): void;
+  /** The identity token's user of a connection (undefined: no token): a resume must come from the same. */
+  subOf(connId: string): string | undefined;
+}
+
+const decoder = new TextDecoder();
+
+export class Sessions {
+  private readonly byId = new Map<string, Session>();
+  /** Current tokens → connection id (single use: a resume replaces the token). */
+  private readonly byToken = new Map<string, string>();
+  /** Tokens of sessions whose window passed, until another window passes: the answer is `expired`, not `unknown`. */
+  private readonly expiredTokens = new Map<string, number>();
+  /** Connected sessions holding unconfirmed frames: what the sweep pings. */
+  private readonly unconfirmed = new Set<Session>();
+  private readonly clock: ResumeClock;
+  private readonly windowMs: number;
+
+  constructor(private readonly deps: SessionsDeps) {
+    this.windowMs = deps.config.windowSec * 1000;
+    this.clock = new ResumeClock(this.windowMs, (id) => this.expire(id), (now) => this.sweep(now));
+  }
+
+  start(): void {
+    this.clock.start();
+  }
+
+  stop(): void {
+    this.clock.stop();
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** Suspended sessions now (a gauge). */
+  get suspendedCount(): number {
+    return this.clock.pending;
+  }
+
+  /** The connection has a session (resume on, raw door). */
+  has(connId: string): boolean {
+    return this.byId.has(connId);
+  }
+
+  isSuspended(connId: string): boolean {
+    return this.byId.get(connId)?.suspended ?? false;
+  }
+
+  /** Ids of the suspended sessions (they hear the drain too). */
+  *suspendedIds(): IterableIterator<string> {
+    for (const s of this.byId.values()) if (s.suspended) yield s.id;
+  }
+
+  actorOf(connId: string): ConnectionActor | undefined {
+    return this.byId.get(connId)?.actor ?? undefined;
+  }
+
+  failureOf(connId: string): string | undefined {
+    return this.byId.get(connId)?.failure ?? undefined;
+  }
+
+  /** A fresh socket's session (the socket's user data already holds its actor). */
+  open(ws: Socket): void {
+    const d = ws.getUserData();
+    const s = new Session(d.id, ws, d.actor);
+    if (d.resume !== null && 'failed' in d.resume) s.failure = d.resume.failed;
+    d.resume = null;
+    d.session = s;
+    this.byId.set(s.id, s);
+  }
+
+  /** A new single-use token for the hello's ack (the session becomes resumable). */
+  grant(connId: string): ResumeGrant | undefined {
+    const s = this.byId.get(connId);
+    if (s === undefined) return undefined;
+    this.renewToken(s);
+    return { token: s.token, windowSec: this.deps.config.windowSec };
+  }
+
+  /**
+   * At the upgrade (uWS runs `open` synchronously inside it, so nothing changes in between): which
+   * session a `resume=<token>&lastSeen=<n>` names, or why it cannot be resumed. A `gap` ends the
+   * old session (the client cannot be given what it missed).
+   */
+  claim(token: string, lastSeenText: string | null, sub?: string): { id: string; claim: ResumeClaim } | { claim: ResumeClaim } {
+    const id = this.byToken.get(token);
+    const s = id === undefined ? undefined : this.byId.get(id);
+    if (s === undefined) return this.failed(this.expiredTokens.has(token) ? 'expired' : 'unknown');
+    // With identity tokens a session is only the same user's to take over: another `sub` learns nothing.
+    if (sub !== undefined && this.deps.subOf(s.id) !== sub) return this.failed('unknown');
+    const lastSeen = lastSeenText !== null && /^\d{1,15}$/.test(lastSeenText) ? Number(lastSeenText) : -1;
+    const covered = s.kept === null ? lastSeen === s.sent : s.kept.covers(lastSeen, s.sent);
+    if (!covered || s.ending) {
+      this.end(s, 'gap');
+      return this.failed('gap');
+    }
+    return { id: s.id, claim: { token, lastSeen } };
+  }
+
+  /**
+   * A socket upgraded with a valid claim takes its session over: an old socket still open is closed
+   * with 4409, then the `resumed` event (not counted) and the frames after `lastSeen`, in order, all
+   * written before anything else can be. False: the claim no longer holds (the caller closes it).
+   */
+  attach(ws: Socket): boolean {
+    const d = ws.getUserData();
+    const claim = d.resume;
+    d.resume = null;
+    if (claim === null || 'failed' in claim) return false;
+    const s = this.byId.get(d.id);
+    if (s === undefined || s.token !== claim.token) return false;
+    const old = s.socket;
+    if (old !== null) {
+      const od = old.getUserData();
+      od.replaced = true;
+      od.endedByServer = true;
+      if (!od.closed) old.end(CLOSE_RESUMED_ELSEWHERE, 'session resumed on another socket');
+    }
+    const { lastSeen } = claim;
+    s.kept?.trimTo(lastSeen);
+    this.renewToken(s);
+    s.socket = ws;
+    s.pingedAt = 0;
+    d.session = s;
+    d.actor = s.actor;
+    this.deps.reattach(ws);
+    const { write, builder, stats } = this.deps;
+    write(ws, builder.resumed(s.id, s.received, s.sent - lastSeen, { token: s.token, windowSec: this.deps.config.windowSec }));
+    if (s.kept !== null) {
+      stats.framesReplayed += s.kept.replayAfter(lastSeen, (text) => write(ws, text));
+      if (s.kept.size > 0) this.unconfirmed.add(s);
+    }
+    stats.sessionsResumed++;
+    if (s.suspended) {
+      s.suspended = false;
+      stats.sessionsSuspendedNow--;
+      this.clock.remove(s.id);
+      s.actor?.send({ type: 'ws.resumed' });
+    }
+    return true;
+  }
+
+  /**
+   * The frame path (resume on): count, keep until confirmed, write when connected. False when it
+   * was not written and will not be replayed (no such session, or one that is ending).
+   */
+  deliver(connId: string, text: string): boolean {
+    const s = this.byId.get(connId);
+    if (s === undefined || s.ending) return false;
+    const n = ++s.sent;
+    if (s.token !== '') this.keep(s, n, text);
+    if (s.ending) return false;
+    return s.socket === null || this.deps.write(s.socket, text);
+  }
+
+  /** A pong: the one answering this session's delivery ping confirms every frame up to it (and costs
+   * no rate-limit token: the server asked for it). False: not ours (the caller rate-limits it). */
+  confirm(ws: Socket, message: ArrayBuffer): boolean {
+    const s = ws.getUserData().session as Session | null;
+    if (s === null || s.pingedAt === 0 || s.socket !== ws || decoder.decode(message) !== String(s.pingedAt)) return false;
+    const n = s.pingedAt;
+    s.pingedAt = 0;
+    if (s.kept !== null) {
+      s.kept.trimTo(n);
+      if (s.kept.size === 0) {
+        s.kept = null;
+        this.unconfirmed.delete(s);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The socket closed. True when the session outlives it: suspended (it vanished — no close frame —
+   * or uWS's idle timeout, once the hello was acknowledged), or already resumed on another socket.
+   * A close frame from the client (any code) or an end the server made ends the session.
+   */
+  outlives(ws: Socket, code: number, uwsReason: ServerCloseReason | null): boolean {
+    const d = ws.getUserData();
+    if (d.replaced) return true;
+    const s = d.session as Session | null;
+    if (s === null || s.socket !== ws || s.token === '' || s.ending) return false;
+    if (code !== 1006 || d.endedByServer || d.sendRefused || (uwsReason !== null && uwsReason !== 'idleTimeout')) return false;
+    s.socket = null;
+    s.suspended = true;
+    s.pingedAt = 0;
+    this.unconfirmed.delete(s);
+    this.clock.add(s.id);
+    this.deps.stats.sessionsSuspended++;
+    this.deps.stats.sessionsSuspendedNow++;
+    this.deps.detach(s.id);
+    s.actor?.send({ type: 'ws.lost' });
+    return true;
+  }
+
+  /** A suspended session ends now (the server drains). */
+  endSuspended(connId: string): void {
+    const s = this.byId.get(connId);
+    if (s?.suspended) this.end(s, 'drain');
+  }
+
+  /** Connections.release forgets the session: nothing of it is left here. */
+  forget(connId: string): void {
+    const s = this.byId.get(connId);
+    if (s === undefined) return;
+    this.byId.delete(connId);
+    if (s.suspended) this.deps.stats.sessionsSuspendedNow--;
+    s.suspended = false;
+    if (s.token !== '') this.byToken.delete(s.token);
+    this.clock.remove(connId);
+    this.unconfirmed.delete(s);
+    s.kept = null;
+    s.socket = null;
+    s.actor = null;
+  }
+
+  /** Every session forgotten (shutdown). */
+  clear(): void {
+    for (const s of this.byId.values()) if (s.suspended) this.deps.stats.sessionsSuspendedNow--;
+    this.byId.clear();
+    this.byToken.clear();
+    this.expiredTokens.clear();
+    this.unconfirmed.clear();
+    this.clock.stop();
+  }
+
+  /** Records and memory for leak checks: nothing may linger after a session ends. */
+  get sizes(): { sessions: number; tokens: number; unconfirmed: number; suspended: number } {
+    return { sessions: this.byId.size, tokens: this.byToken.size, unconfirmed: this.unconfirmed.size, suspended: this.clock.pending };
+  }
+
+  private keep(s: Session, n: number, text: string): void {
+    const { bufferMessages, bufferBytes } = this.deps.config;
+    let kept = s.kept;
+    if (kept === null) kept = s.kept = new ReplayBuffer(bufferMessages, bufferBytes);
+    const wasEmpty = kept.size === 0;
+    if (!kept.push(n, text)) {
+      if (s.socket === null) {
+        // Suspended and over its bounds: the session ends (on the next turn: this may run inside
+        // another connection's relay), and nothing more is kept for it.
+        s.ending = true;
+        setImmediate(() => this.end(s, 'overflow'));
+        return;
+      }
+      // Connected: the newest frames matter more; a resume from before the oldest kept gets `gap`.
+      this.deps.stats.replayFramesDropped++;
+      while (kept.size > 0 && !kept.push(n, text)) kept.dropOldest();
+      if (kept.size === 0 && !kept.push(n, text)) kept.trimTo(n); // one frame larger than the whole buffer
+    }
+    if (wasEmpty && kept.size > 0 && s.socket !== null) this.unconfirmed.add(s);
+  }
+
+  private sweep(now: number): void {
+    for (const s of this.unconfirmed) {
+      const ws = s.socket;
+      if (ws === null || s.kept === null || s.kept.size === 0) {
+        this.unconfirmed.delete(s);
+        continue;
+      }
+      if (s.pingedAt !== 0 || ws.getUserData().closed) continue;
+      s.pingedAt = s.sent;
+      (ws as WebSocketLike).ping(String(s.sent));
+    }
+    for (const [token, forgetAt] of this.expiredTokens) {
+      if (forgetAt > now) break;
+      this.expiredTokens.delete(token);
+    }
+  }
+
+  private expire(connId: string): void {
+    const s = this.byId.get(connId);
+    if (s === undefined || !s.suspended) return;
+    if (s.token !== '') this.expiredTokens.set(s.token, Date.now() + this.windowMs);
+    this.end(s, 'window');
+  }
+
+  /** Ends a session as a disconnect: its rooms hear `left`, its calls end `gone`. */
+  private end(s: Session, reason: SessionEndReason): void {
+    if (this.byId.get(s.id) !== s) return;
+    this.deps.stats.countSessionEnded(reason);
+    const old = s.socket;
+    const ending: ConnectionEvent = s.suspended ? { type: 'session.expired', reason } : { type: 'ws.closed' };
+    this.deps.release(s.id, ending);
+    // A gap on a session whose old socket still looks open: that socket is closed too.
+    if (old !== null && !old.getUserData().closed) {
+      const od = old.getUserData();
+      od.endedByServer = true;
+      old.end(CLOSE_RESUMED_ELSEWHERE, 'session resumed on another socket');
+    }
+  }
+
+  private failed(reason: ResumeFailure): { claim: ResumeClaim } {
+    this.deps.stats.countResumeFailed(reason);
+    return { claim: { failed: reason } };
+  }
+
+  private renewToken(s: Session): void {
+    if (s.token !== '') this.byToken.delete(s.token);
+    s.token = newResumeToken();
+    this.byToken.set(s.token, s.id);
+  }
+}
