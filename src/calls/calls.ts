@@ -289,7 +289,7 @@ export class Calls implements CallOwner {
   /** Calls whose actor failed (a bug in an action): logged and forgotten, so no map keeps them. */
   forgetFailed(): void {
     for (const call of [...this.bySid.values()]) {
-      if (call.actor.getSnapshot().status !== 'error') continue;
+      if (call.mirror || call.actor.getSnapshot().status !== 'error') continue;
       this.deps.logger.error('call actor failed', { sid: call.sid, rid: call.rid });
       this.ringClock?.remove(call.sid);
       this.forget(call);
