@@ -46,6 +46,8 @@ export interface RoomView {
   readonly members: { readonly size: number };
   /** Some members sit on other nodes and the bus to them is down (Redis engine): a relay would not reach them. */
   readonly beyondReach: boolean;
+  /** Members held by other nodes (Redis engine); absent: none. */
+  readonly remoteMembers?: number;
 }
 
 /** The verified claims of the connection's identity token (null in the context: no token configured). */
@@ -92,6 +94,9 @@ export interface RelayEvent {
   msg: RelayFrame;
   room: RoomView | undefined;
   call: CallView | undefined;
+  /** Cross-node calls: a propose the arbiter let through (its `call` is then the room's live call
+   * if the arbiter refused it). Absent on everything the edge classifies. */
+  claimed?: boolean;
 }
 
 export type ConnectionEvent =
@@ -186,6 +191,7 @@ export const connectionMachine = setup({
     // Calls — supplied by src: one call into the call owner
     startCall: (_, _p: RelayEvent) => {},
     tellCall: (_, _p: RelayEvent) => {},
+    claimCall: (_, _p: RelayEvent) => {},
     // Messages to the supervisor (the membership authority)
     askSupervisorToJoin: (_, _p: JoinParams) => {},
     askSupervisorToLeave: (_, _p: FrameParams) => {},
@@ -240,6 +246,10 @@ export const connectionMachine = setup({
       e.call !== undefined && e.call.sid === e.msg.jsongle.sid && !isParty(context, e.call) && isMember(context, e),
     isRoomInOtherCall: ({ context }, e: RelayEvent) =>
       e.call !== undefined && e.call.sid !== e.msg.jsongle.sid && isMember(context, e),
+    // Cross-node calls (Redis engine): a first propose to a peer on another node, not yet arbitrated.
+    isToRemotePeerUnclaimed: ({ context }, e: RelayEvent) =>
+      e.claimed !== true && e.room !== undefined && e.room.kind === 'room' && e.room.members.size === 2 &&
+      (e.room.remoteMembers ?? 0) > 0 && !e.room.beyondReach && isMember(context, e),
   },
 }).createMachine({
   id: 'connection',
@@ -338,11 +348,15 @@ export const connectionMachine = setup({
             'client.propose': [
               { guard: { type: 'isFromCallStranger', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
               { guard: { type: 'isRoomInOtherCall', params: ({ event }) => event }, actions: { type: 'replyBusy', params: ({ event }) => event } },
+              // Cross-node: two nodes may each see a free room at once, so the arbiter (Redis) decides
+              // first; its verdict comes back as this same event, `claimed`, and takes the rows around it.
+              { guard: { type: 'isToRemotePeerUnclaimed', params: ({ event }) => event }, actions: { type: 'claimCall', params: ({ event }) => event } },
               {
                 guard: { type: 'isToReachablePeer', params: ({ event }) => event },
+                // startCall before the relay: with the Redis engine the call's mirror reaches the peer's node ahead of the propose.
                 actions: [
-                  { type: 'relayToPeer', params: ({ event }) => event },
                   { type: 'startCall', params: ({ event }) => event },
+                  { type: 'relayToPeer', params: ({ event }) => event },
                   { type: 'replyTrying', params: ({ event }) => event },
                 ],
               },

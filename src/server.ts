@@ -16,6 +16,8 @@ import { createInspection, type Inspection } from './observability/inspect.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Stats } from './observability/stats.js';
 import { MessageBuilder } from './protocol/build.js';
+import { ErrorCode } from './protocol/codes.js';
+import type { Envelope } from './protocol/types.js';
 import { Connections } from './connections/connections.js';
 import { Calls } from './calls/calls.js';
 import { LocalPubSub } from './pubsub/local.js';
@@ -128,6 +130,15 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     ringTimeoutMs: (config.calls?.ringTimeoutSec ?? 60) * 1000,
     parent: () => supervisor.actor,
     lifecycle, // call started / answered / ended
+    // --- calls across two nodes (Redis engine): the owner is the caller's node, the callee's keeps a mirror ---
+    cluster: cluster ? {
+      bus: cluster.callBus,
+      sendToMember: (member, text) => connections.sendToMember(member, text),
+      tell: (connId, event) => connections.tell(connId, event),
+      roomOf: (rid) => rooms.get(rid),
+      holdsLocally: (rid, connId) => { const m = rooms.get(rid)?.members.get(connId); return m !== undefined && m.node === undefined; },
+      refuseUnavailable: (connId, msg) => connections.sendError(connId, msg as Envelope, ErrorCode.MembershipUnavailable),
+    } : null,
   });
   membership = cluster ? cluster.attach(rooms, connections) : new LocalMembership(rooms);
   // Workers of one host share wsPort (SO_REUSEPORT); a single process holds it exclusively.

@@ -106,6 +106,7 @@ export function provideConnectionMachine(deps: ConnectionDeps) {
       },
       startCall: ({ context }, e) => calls.propose(context.id, (context.profile as { uid: string }).uid, roomOf(e), e.msg.jsongle),
       tellCall: ({ context }, e) => calls.step(e.call, context.id, e.msg.jsongle),
+      claimCall: ({ context }, e) => calls.claim(context.id, e),
       recordCallMetrics: (_, p) => {
         const d = (p.msg.jsongle.description ?? {}) as { duration?: unknown; error?: unknown };
         // One call reports at most a week: a client cannot push the total to Infinity.

@@ -7,10 +7,16 @@
  * The owner turns the call actions the connection actors relay into the call chart's `party.*`
  * events (prebuilt, no allocation), and does what the chart's actions ask: the ring clock, the
  * server-made endings (written through the connection owner), the metrics and the call-detail log.
+ *
+ * Redis engine: a call whose callee sits on another node is owned here (the caller's node) and
+ * mirrored there (src/calls/call-bus.ts). This owner also keeps the mirrors of calls other nodes own
+ * for this node's callees: their lookups answer 409002 and glare at the edge, their moving actions go
+ * to the owner as one `step` notice, and the caller's departure (a leave, a disconnect, its node
+ * reaped) ends them for the callee here.
  */
 import type { AnyActorRef } from 'xstate';
 import type { CallContext, CallEvent, Side } from '../../machines/call.js';
-import type { CallView, RoomView } from '../../machines/connection.js';
+import type { CallView, RelayEvent, RoomView } from '../../machines/connection.js';
 import { createCallActor, provideCallMachine, type CallActor, type CallOwner, type ProvidedCallMachine } from '../actors/call.js';
 import { HelloClock } from '../connections/hello-clock.js';
 import type { Logger } from '../observability/logger.js';
@@ -19,6 +25,9 @@ import type { CallIds, MessageBuilder } from '../protocol/build.js';
 import type { Jsongle } from '../protocol/types.js';
 import type { Member, Room } from '../rooms/room.js';
 import type { CallFacts, Lifecycle } from '../admin/lifecycle.js';
+export type { CallsCluster } from './call-bus.js';
+import type { CallNotice, CallsCluster, StepEvent } from './call-bus.js';
+import { claimThenPropose } from './propose-arbiter.js';
 
 export interface CallsDeps {
   stats: Stats;
@@ -32,11 +41,16 @@ export interface CallsDeps {
   parent(): AnyActorRef;
   /** Lifecycle hooks (admin call index, webhooks): started, answered, ended. */
   lifecycle?: Pick<Lifecycle, 'callStarted' | 'callAnswered' | 'callEnded'>;
+  /** Redis engine: calls whose parties sit on two nodes. Absent or null: one process. */
+  cluster?: CallsCluster | null;
 }
 
 /** One call: what the chart's guards read (CallView), plus what the owner needs to end and report it. */
 interface Call extends CallView {
+  readonly mirror: false;
   readonly rid: string;
+  /** The callee as the room holds it: `node` set when it sits on another node (Redis engine). */
+  readonly calleeMember: Member;
   readonly callerUid: string;
   readonly calleeUid: string;
   /** The propose's identifiers, as sent: server-made endings copy them. */
@@ -46,35 +60,58 @@ interface Call extends CallView {
   readonly actor: CallActor;
 }
 
-/** Each call action that can move a call, as the event its sender side makes (built once). */
+/** A call another node owns, whose callee is here (Redis engine): no actor, just enough to answer at
+ * the edge, forward what moves the call, and end it for the callee if the caller's node cannot. */
+interface Mirror extends CallView {
+  readonly mirror: true;
+  readonly rid: string;
+  readonly owner: string;
+  readonly ids: CallIds;
+  /** The callee here sent session-accept (the chart takes it in every state before active). */
+  accepted: boolean;
+}
+
+type Known = Call | Mirror;
+
+/** The chart event each call action makes (session-info: only `ringing`); transport-info makes none. */
+const STEP_OF: Record<string, StepEvent> = Object.assign(Object.create(null) as Record<string, StepEvent>, {
+  'session-proceed': 'party.proceed',
+  'session-decline': 'party.decline',
+  'session-retract': 'party.retract',
+  'session-initiate': 'party.initiate',
+  'session-accept': 'party.accept',
+  'session-terminate': 'party.terminate',
+});
+/** Each such event as its sender side makes it (built once: no allocation per action). */
 const partyEvents = (type: Exclude<CallEvent['type'], 'ring.timeout'>): Record<Side, CallEvent> =>
   ({ caller: { type, by: 'caller' }, callee: { type, by: 'callee' } });
-const STEP: Record<string, Record<Side, CallEvent>> = Object.assign(Object.create(null) as Record<string, Record<Side, CallEvent>>, {
-  'session-proceed': partyEvents('party.proceed'),
-  'session-decline': partyEvents('party.decline'),
-  'session-retract': partyEvents('party.retract'),
-  'session-initiate': partyEvents('party.initiate'),
-  'session-accept': partyEvents('party.accept'),
-  'session-terminate': partyEvents('party.terminate'),
-});
-const RINGING = partyEvents('party.ringing');
+const EVENTS: Record<StepEvent, Record<Side, CallEvent>> = {
+  'party.ringing': partyEvents('party.ringing'),
+  'party.proceed': partyEvents('party.proceed'),
+  'party.decline': partyEvents('party.decline'),
+  'party.retract': partyEvents('party.retract'),
+  'party.initiate': partyEvents('party.initiate'),
+  'party.accept': partyEvents('party.accept'),
+  'party.terminate': partyEvents('party.terminate'),
+};
 const GONE = partyEvents('party.gone');
 const RING_TIMEOUT: CallEvent = { type: 'ring.timeout' };
 
 export class Calls implements CallOwner {
-  private readonly bySid = new Map<string, Call>();
+  private readonly bySid = new Map<string, Known>();
   /** The live call of each P2P room (a second propose there is glare). */
-  private readonly byRoom = new Map<string, Call>();
+  private readonly byRoom = new Map<string, Known>();
   /** The calls each connection is a party to: its departure ends them. */
-  private readonly byConnection = new Map<string, Set<Call>>();
+  private readonly byConnection = new Map<string, Set<Known>>();
   private readonly ringClock: HelloClock | null;
   private readonly machine: ProvidedCallMachine;
 
   constructor(private readonly deps: CallsDeps) {
     // The hello clock's design (one interval, deadlines in insertion order, all the same length):
     // no XState `after` timer, whose scheduler entries every actor stop would scan.
-    this.ringClock = deps.ringTimeoutMs > 0 ? new HelloClock(deps.ringTimeoutMs, (sid) => this.bySid.get(sid)?.actor.send(RING_TIMEOUT)) : null;
+    this.ringClock = deps.ringTimeoutMs > 0 ? new HelloClock(deps.ringTimeoutMs, (sid) => this.owned(sid)?.actor.send(RING_TIMEOUT)) : null;
     this.machine = provideCallMachine(this);
+    if (deps.cluster) deps.cluster.bus.onNotice = (n) => this.onNotice(n);
   }
 
   get size(): number {
@@ -109,37 +146,59 @@ export class Calls implements CallOwner {
 
   // --- From the connection actors ---
 
-  /** A propose was relayed to the peer of a P2P room of two: the call starts. A known sid (the
-   * caller proposing again) or a propose without a string sid starts nothing. */
+  /** A propose is relayed to the peer of a P2P room of two: the call starts. A known sid (the
+   * caller proposing again) or a propose without a string sid starts nothing. A callee on another
+   * node gets the call's mirror there first (the `opened` notice precedes the relay on the bus). */
   propose(callerId: string, callerUid: string, room: Room, j: Jsongle): void {
     const sid = j.sid;
     if (typeof sid !== 'string' || this.bySid.has(sid)) return;
     let callee: Member | undefined;
     for (const m of room.members.values()) if (m.id !== callerId) callee = m;
-    // A callee held by another node (Redis engine): its actions never pass through this node's
-    // owner, so a call actor here would time out an answered call. Such calls stay plain relays.
-    if (callee === undefined || callee.node !== undefined) return;
+    const cluster = this.deps.cluster;
+    if (callee === undefined || (callee.node !== undefined && !cluster)) return;
     const call: Call = {
-      sid, rid: room.rid, caller: callerId, callee: callee.id,
+      mirror: false, sid, rid: room.rid, caller: callerId, callee: callee.id, calleeMember: callee,
       callerUid, calleeUid: callee.profile.uid,
       ids: { sid, initiator: j.initiator, responder: j.responder },
       proposedAt: Date.now(), acceptedAt: 0,
       actor: createCallActor(this.machine, { sid, rid: room.rid, caller: callerId, callee: callee.id }, this.deps.parent()),
     };
-    this.bySid.set(sid, call);
-    this.byRoom.set(room.rid, call);
-    this.index(callerId, call);
-    this.index(callee.id, call);
+    this.remember(call);
+    if (callee.node !== undefined && cluster) {
+      cluster.bus.tell(callee.node, {
+        t: 'o', sid, rid: room.rid, caller: callerId, callee: callee.id, owner: cluster.bus.nodeId, initiator: j.initiator, responder: j.responder,
+      });
+    }
     call.actor.start();
     this.deps.lifecycle?.callStarted?.(factsOf(call));
   }
 
+  /** Cross-node propose (the chart's claimCall): the arbiter decides, then the verdict comes back to
+   * the proposer's actor as the same propose, `claimed` (src/calls/propose-arbiter.ts). */
+  claim(connId: string, e: RelayEvent): void {
+    const cluster = this.deps.cluster;
+    if (cluster) claimThenPropose(cluster, this, connId, e);
+  }
+
+  /** Whether this node owns the call of a sid (the arbiter releases a claim nobody used). */
+  owns(sid: string): boolean {
+    return this.owned(sid) !== undefined;
+  }
+
   /** A party's call action, relayed: the event it makes, if it moves the call. transport-info and
-   * session-info other than `ringing` move nothing and never wake the call actor. */
+   * session-info other than `ringing` move nothing and never wake the call actor (nor the bus). */
   step(view: CallView | undefined, from: string, j: Jsongle): void {
     if (view === undefined) return;
-    const events = j.action === 'session-info' ? (j.reason === 'ringing' ? RINGING : undefined) : STEP[j.action];
-    if (events !== undefined) (view as Call).actor.send(events[from === view.caller ? 'caller' : 'callee']);
+    const type = j.action === 'session-info' ? (j.reason === 'ringing' ? 'party.ringing' : undefined) : STEP_OF[j.action];
+    if (type === undefined) return;
+    const call = view as Known;
+    const by: Side = from === call.caller ? 'caller' : 'callee';
+    if (!call.mirror) {
+      call.actor.send(EVENTS[type][by]);
+      return;
+    }
+    if (type === 'party.accept' && by === 'callee') call.accepted = true;
+    this.deps.cluster?.bus.tell(call.owner, { t: 's', sid: call.sid, e: type, by });
   }
 
   /** A propose refused because the room has another live call (glare): counted as a call ended so. */
@@ -153,8 +212,44 @@ export class Calls implements CallOwner {
     const calls = this.byConnection.get(connId);
     if (calls === undefined) return;
     for (const call of [...calls]) {
-      if (call.rid === rid) call.actor.send(GONE[connId === call.caller ? 'caller' : 'callee']);
+      if (call.rid !== rid) continue;
+      if (!call.mirror) call.actor.send(GONE[connId === call.caller ? 'caller' : 'callee']);
+      else this.mirrorPartyLeft(call, connId);
     }
+  }
+
+  // --- From the bus (Redis engine): another node's call owner ---
+
+  onNotice(n: CallNotice): void {
+    if (n.t === 's') {
+      this.owned(n.sid)?.actor.send(EVENTS[n.e][n.by]);
+      return;
+    }
+    const known = this.bySid.get(n.sid);
+    if (n.t === 'e') {
+      if (known?.mirror === true) this.forget(known);
+      return;
+    }
+    // `opened`: a mirror for a callee of this node (gone already: nothing to keep, the owner hears it).
+    if (known !== undefined || this.deps.cluster?.holdsLocally(n.rid, n.callee) !== true) return;
+    this.remember({
+      mirror: true, sid: n.sid, rid: n.rid, caller: n.caller, callee: n.callee, owner: n.owner,
+      ids: { sid: n.sid, initiator: n.initiator, responder: n.responder }, accepted: false,
+    });
+  }
+
+  /**
+   * A party of a mirrored call left the room. The callee (here): the owner hears it and ends the
+   * call; the mirror just goes. The caller (on the owner's node): this node tells the callee, in the
+   * form its library accepts — whatever ended the caller's session, its own node going down
+   * included, which is why the owner leaves this ending to the callee's node.
+   */
+  private mirrorPartyLeft(call: Mirror, connId: string): void {
+    this.forget(call);
+    if (connId !== call.caller) return;
+    const { builder, logger } = this.deps;
+    this.deps.send(call.callee, call.accepted ? builder.callUnreachable(call.callee, call.ids, 'gone') : builder.callRetract(call.callee, call.ids, 'gone'));
+    logger.debug('mirrored call ended: its caller is gone', { sid: call.sid, rid: call.rid, owner: call.owner });
   }
 
   // --- CallOwner: what the call chart's actions ask ---
@@ -168,17 +263,25 @@ export class Calls implements CallOwner {
   }
 
   tellUnreachable(sid: string, to: Side, condition: 'gone' | 'timeout'): void {
-    const call = this.bySid.get(sid);
-    if (call !== undefined) this.deps.send(call[to], this.deps.builder.callUnreachable(call[to], call.ids, condition));
+    const call = this.owned(sid);
+    if (call !== undefined) this.endingTo(call, to, condition, this.deps.builder.callUnreachable(call[to], call.ids, condition));
   }
 
   retract(sid: string, to: Side, reason: 'gone' | 'timeout'): void {
-    const call = this.bySid.get(sid);
-    if (call !== undefined) this.deps.send(call[to], this.deps.builder.callRetract(call[to], call.ids, reason));
+    const call = this.owned(sid);
+    if (call !== undefined) this.endingTo(call, to, reason, this.deps.builder.callRetract(call[to], call.ids, reason));
+  }
+
+  /** A server-made ending to one party. A callee on another node gets a timeout through its node;
+   * a `gone` ending there (its caller left) is made by its node, which hears the departure too. */
+  private endingTo(call: Call, to: Side, why: 'gone' | 'timeout', text: string): void {
+    const member = call.calleeMember;
+    if (to === 'caller' || member.node === undefined) this.deps.send(call[to], text);
+    else if (why === 'timeout') this.deps.cluster?.sendToMember(member, text);
   }
 
   activated(sid: string): void {
-    const call = this.bySid.get(sid);
+    const call = this.owned(sid);
     if (call === undefined) return;
     const { stats } = this.deps;
     call.acceptedAt = Date.now();
@@ -191,7 +294,7 @@ export class Calls implements CallOwner {
   /** Calls whose actor failed (a bug in an action): logged and forgotten, so no map keeps them. */
   forgetFailed(): void {
     for (const call of [...this.bySid.values()]) {
-      if (call.actor.getSnapshot().status !== 'error') continue;
+      if (call.mirror || call.actor.getSnapshot().status !== 'error') continue;
       this.deps.logger.error('call actor failed', { sid: call.sid, rid: call.rid });
       this.ringClock?.remove(call.sid);
       this.forget(call);
@@ -204,12 +307,20 @@ export class Calls implements CallOwner {
 
   /** The call reached `ended`: count it, write its call-detail record, forget it. */
   ended(context: CallContext): void {
-    const call = this.bySid.get(context.sid);
+    const call = this.owned(context.sid);
     if (call === undefined) return;
     this.forget(call);
     const { stats, logger } = this.deps;
     const now = Date.now();
     const reason = context.reason ?? 'terminate';
+    const node = call.calleeMember.node;
+    const cluster = this.deps.cluster;
+    if (node !== undefined && cluster) {
+      // The mirror goes with the call; after a `gone` the callee's node dropped it (its callee left)
+      // or ends it itself (it hears the caller's departure), so nothing is sent then.
+      if (reason !== 'gone') cluster.bus.tell(node, { t: 'e', sid: call.sid });
+      cluster.bus.release(call.rid, call.sid);
+    }
     stats.countCallEnded(reason);
     const durationSec = call.acceptedAt > 0 ? (now - call.acceptedAt) / 1000 : 0;
     if (call.acceptedAt > 0) stats.callDurationSeconds.observe(durationSec);
@@ -224,13 +335,26 @@ export class Calls implements CallOwner {
     });
   }
 
-  private index(connId: string, call: Call): void {
+  /** The call of a sid this node owns (not a mirror). */
+  private owned(sid: string): Call | undefined {
+    const call = this.bySid.get(sid);
+    return call === undefined || call.mirror ? undefined : call;
+  }
+
+  private remember(call: Known): void {
+    this.bySid.set(call.sid, call);
+    this.byRoom.set(call.rid, call);
+    this.index(call.caller, call);
+    this.index(call.callee, call);
+  }
+
+  private index(connId: string, call: Known): void {
     let calls = this.byConnection.get(connId);
     if (calls === undefined) this.byConnection.set(connId, (calls = new Set()));
     calls.add(call);
   }
 
-  private forget(call: Call): void {
+  private forget(call: Known): void {
     this.bySid.delete(call.sid);
     if (this.byRoom.get(call.rid) === call) this.byRoom.delete(call.rid);
     for (const connId of [call.caller, call.callee]) {

@@ -22,6 +22,7 @@ import { CommandTimeout, RedisLink } from './redis-link.js';
 import { RedisMembership } from './redis-membership.js';
 import type { ClusterStatus } from '../observability/cluster-status.js';
 import { RedisPubSub } from './redis-pubsub.js';
+import { RedisCallBus } from './redis-call-bus.js';
 import type { Rooms } from '../rooms/rooms.js';
 import type { AdminBus } from '../admin/cluster-peers.js';
 
@@ -32,6 +33,8 @@ const START_WAIT_MS = 5000;
 export class RedisCluster {
   readonly nodeId: string;
   readonly pubsub: RedisPubSub;
+  /** Calls whose parties sit on two nodes (src/calls/call-bus.ts). */
+  readonly callBus: RedisCallBus;
   private readonly link: RedisLink;
   private readonly names: RedisNames;
   private readonly interest: Interest;
@@ -69,6 +72,7 @@ export class RedisCluster {
       return room !== undefined && room.members.size > room.remoteMembers;
     });
     this.pubsub = new RedisPubSub(app, this.link, this.names, this.nodeId, () => this.healthy);
+    this.callBus = new RedisCallBus(this.nodeId, c.keyPrefix, c.heartbeatTtlMs, this.pubsub, this.link.run, logger);
     this.link.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     for (const conn of [this.link.cmd, this.link.sub]) {
       conn.on('ready', () => this.scheduleRecover());
@@ -163,6 +167,7 @@ export class RedisCluster {
       if (message.charCodeAt(0) === 0x6d /* m */) this.membership?.onNotice(message.slice(1));
       else if (message.charCodeAt(0) === 0x63 /* c */) this.pubsub.onConnectionFrame(message.slice(1));
       else if (message.charCodeAt(0) === 0x61 /* a */) this.adminHandler?.(message.slice(1)); // admin API requests/answers
+      else if (message.charCodeAt(0) === 0x6b /* k */) this.callBus.onMessage(message.slice(1));
       return;
     }
     const topic = this.names.topicOfChannel(channel);

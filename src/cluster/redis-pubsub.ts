@@ -65,6 +65,12 @@ export class RedisPubSub implements PubSub<Socket> {
     this.send(this.names.nodeChannel(node), 'c' + connId + RedisNames.SEP, message);
   }
 
+  /** Call notices for another node's call owner: 'k' then the notices, newline-separated, on its node
+   * channel (src/calls/call-bus.ts); in the one outbox, so in order with this node's relays. */
+  toNodeCalls(node: string, notice: string): void {
+    this.send(this.names.nodeChannel(node), 'k', notice);
+  }
+
   linkUp(): boolean {
     return this.isUp();
   }

@@ -13,6 +13,7 @@
  *   P deadlines      hash  nodeId → heartbeat deadline, in heard time (below)
  *   P clock          hash  t: Redis TIME (ms) of the last heartbeat or reap any node ran;
  *                          v: heard time (ms), the clock deadlines are judged by
+ *   P k:<rid>        string  sid of the room's live cross-node call (call-scripts.ts: the glare arbiter)
  *
  * Heard time is Redis-side time with the silences cut out: between two heartbeat/reap scripts it
  * advances by the Redis TIME elapsed, but by at most one heartbeat interval. Live nodes run those
@@ -28,6 +29,8 @@
  * Notice types: J/L own join/leave result, j/l another node's join/leave, x/y removed/added by
  * a crash clean-up or a resync (the receiving node announces left/joined itself), R own resync.
  */
+
+import { CALL_SCRIPTS } from './call-scripts.js';
 
 /** Helpers shared by every script (prepended). ARGV[1] is always the key prefix. */
 const PRELUDE = `
@@ -234,6 +237,8 @@ return kept
 `;
 
 export const SCRIPTS = {
+  // --- calls: the cross-node glare arbiter (call-scripts.ts) ---
+  ...CALL_SCRIPTS,
   jsongleJoin: PRELUDE + JOIN,
   jsongleLeave: PRELUDE + LEAVE,
   jsongleLeaveAll: PRELUDE + LEAVE_ALL,

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ConfigOverrides } from '../../src/config/types.js';
+import type { ServerOptions } from '../../src/server.js';
 import { getText, parseMetrics } from '../helpers/http.js';
 import { closeAllClients } from '../helpers/client.js';
 import { startInProcessNode, startNodeProcess, type InProcessNode, type NodeProcess } from './nodes.js';
@@ -76,6 +77,8 @@ export interface InProcessSpec {
   overrides?: ConfigOverrides;
   /** Reach Redis through a TcpProxy the test can cut (this node's link alone). */
   throughProxy?: boolean;
+  /** Stately inspection of this node's actors (a test that follows call actors). */
+  inspect?: ServerOptions['inspect'];
 }
 
 /** In-process servers on one Redis: what a test that reads a node's state (cluster(), logs) needs. */
@@ -88,7 +91,7 @@ export function useInProcessNodes(specs: InProcessSpec[]): InProcessFixture {
   fx.proxies = [];
   before(async () => {
     fx.proxies = await Promise.all(specs.map((s) => (s.throughProxy ? TcpProxy.start(fx.redis.port) : undefined)));
-    fx.nodes = await Promise.all(specs.map((s, i) => startInProcessNode(fx.proxies[i]?.url ?? fx.redis.url, s.id, s.overrides)));
+    fx.nodes = await Promise.all(specs.map((s, i) => startInProcessNode(fx.proxies[i]?.url ?? fx.redis.url, s.id, s.overrides, { inspect: s.inspect })));
   });
   return fx;
 }

@@ -4,7 +4,7 @@
  */
 import { loadConfig } from '../../src/config/load.js';
 import type { ConfigOverrides } from '../../src/config/types.js';
-import { createServer, type ServerHandle } from '../../src/server.js';
+import { createServer, type ServerHandle, type ServerOptions } from '../../src/server.js';
 import { startChildServer, type ChildServer } from '../hardening/child-server.js';
 import { RecordingLogger } from '../helpers/logger.js';
 
@@ -40,7 +40,7 @@ export interface InProcessNode {
   logger: RecordingLogger;
 }
 
-export async function startInProcessNode(redisUrl: string, nodeId: string, overrides: ConfigOverrides = {}): Promise<InProcessNode> {
+export async function startInProcessNode(redisUrl: string, nodeId: string, overrides: ConfigOverrides = {}, options: Pick<ServerOptions, 'inspect'> = {}): Promise<InProcessNode> {
   const config = loadConfig({
     env: {}, argv: [],
     overrides: {
@@ -50,7 +50,7 @@ export async function startInProcessNode(redisUrl: string, nodeId: string, overr
     },
   });
   const logger = new RecordingLogger();
-  const server = createServer(config, { logger });
+  const server = createServer(config, { logger, ...options });
   const { wsPort, restPort } = await server.start();
   return { server, nodeId, url: `ws://127.0.0.1:${wsPort}/`, restPort, logger };
 }

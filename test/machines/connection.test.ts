@@ -56,6 +56,8 @@ const sorted = (rooms: ReadonlySet<string>) => [...rooms].sort();
 const view = (rid: string, kind: RoomKind, size: number, beyondReach = false): RoomView => ({ rid, kind, members: { size }, beyondReach });
 const PEER = view('r1', 'room', 2);
 const ALONE = view('r1', 'room', 1);
+/** A P2P room of two whose other member sits on another node (Redis engine). */
+const REMOTE_PEER: RoomView = { ...view('r1', 'room', 2), remoteMembers: 1 };
 const GROUP = view('r1', 'room', 3);
 const MUC = view('r1', 'muc', 5);
 const MUC_ALONE = view('r1', 'muc', 1);
@@ -79,6 +81,9 @@ const relay = (type: RelayType, room: RoomView | undefined, to = 'r1'): Connecti
 /** A call action (sid `s1`) with the call the edge looked up for it. */
 const callRelay = (type: 'client.propose' | 'client.callAction', room: RoomView | undefined, call: CallView | undefined, to = 'r1'): ConnectionEvent =>
   ({ type, msg: { to, jsongle: { action: RELAY_ACTION[type], sid: 's1', description: {} } }, room, call });
+/** The same, as the cross-node arbiter's verdict sends it back (Redis engine). */
+const claimedRelay = (type: 'client.propose' | 'client.callAction', room: RoomView | undefined, call: CallView | undefined): ConnectionEvent =>
+  ({ type, msg: { to: 'r1', jsongle: { action: RELAY_ACTION[type], sid: 's1', description: {} } }, room, call, claimed: true });
 /** A call between this connection (c1) and c2, or between two others. */
 const OWN_CALL: CallView = { sid: 's1', caller: 'c1', callee: 'c2' };
 const CALLEE_CALL: CallView = { sid: 's1', caller: 'c2', callee: 'c1' };
@@ -121,13 +126,14 @@ const CLIENT_EVENTS_BEFORE_HELLO: Array<[string, () => ConnectionEvent]> = [
   ['an invalid message', invalid],
 ];
 
-/** What each relay event does after its relay to a P2P peer went out: a propose starts its call and is
- * answered trying, a call action is told to its call actor, a message acknowledged. */
-const AFTER_PEER_RELAY: Record<RelayType, string[]> = {
-  'client.propose': ['startCall', 'replyTrying'],
-  'client.callAction': ['tellCall'],
-  'client.message': ['acknowledgeMessage'],
-  'client.roomEvent': [],
+/** What each relay event does to reach a P2P peer: a propose starts its call (before the relay: with the
+ * Redis engine the call's mirror must reach the peer's node first) and is answered trying, a call action
+ * is told to its call actor, a message acknowledged. */
+const PEER_RELAY: Record<RelayType, string[]> = {
+  'client.propose': ['startCall', 'relayToPeer', 'replyTrying'],
+  'client.callAction': ['relayToPeer', 'tellCall'],
+  'client.message': ['relayToPeer', 'acknowledgeMessage'],
+  'client.roomEvent': ['relayToPeer'],
 };
 /** The same after any other relay (no call is tracked in a MUC or a P2P room of more than two). */
 const AFTER_RELAY: Record<RelayType, string[]> = {
@@ -147,13 +153,13 @@ const ALONE_REPLY: Record<RelayType, string> = {
 /** The guard chain of inRoom, row by row, for one relay event type. */
 function relayChain(type: RelayType): Row[] {
   const after = AFTER_RELAY[type];
-  const afterPeer = AFTER_PEER_RELAY[type];
+  const peer = PEER_RELAY[type];
   const inRoom = (does: string, rooms: string[], event: ConnectionEvent, actions: string[]): Row =>
     ({ does, from: HELLOED_IN, rooms, event, to: HELLOED_IN, actions, roomsAfter: rooms });
   return [
     // 1. the frequent case: a reachable P2P peer
-    inRoom('relays to the one peer of a P2P room of two', ['r1'], relay(type, PEER), ['relayToPeer', ...afterPeer]),
-    inRoom('relays to the peer of the second of two rooms it is in', ['m1', 'r1'], relay(type, PEER), ['relayToPeer', ...afterPeer]),
+    inRoom('relays to the one peer of a P2P room of two', ['r1'], relay(type, PEER), peer),
+    inRoom('relays to the peer of the second of two rooms it is in', ['m1', 'r1'], relay(type, PEER), peer),
     // 2. a reachable multi-user room (alone in it too: a MUC has no "other member" check)
     inRoom('relays to a multi-user room', ['r1'], relay(type, MUC), ['relayToMultiRoom', ...after]),
     inRoom('relays to a multi-user room it is alone in', ['r1'], relay(type, MUC_ALONE), ['relayToMultiRoom', ...after]),
@@ -223,15 +229,25 @@ const rows: Row[] = [
   ...(['client.propose', 'client.callAction'] as const).flatMap((type): Row[] => {
     const inRoom = (does: string, event: ConnectionEvent, actions: string[], rooms = ['r1']): Row =>
       ({ does: `${type}: ${does}`, from: HELLOED_IN, rooms, event, to: HELLOED_IN, actions });
-    const afterPeer = AFTER_PEER_RELAY[type];
+    const peer = PEER_RELAY[type];
     return [
-      inRoom("relays the caller's own call action", callRelay(type, PEER, OWN_CALL), ['relayToPeer', ...afterPeer]),
-      inRoom("relays the callee's call action", callRelay(type, PEER, CALLEE_CALL), ['relayToPeer', ...afterPeer]),
+      inRoom("relays the caller's own call action", callRelay(type, PEER, OWN_CALL), peer),
+      inRoom("relays the callee's call action", callRelay(type, PEER, CALLEE_CALL), peer),
+      inRoom("relays a call action to a peer on another node like any other (only a propose is arbitrated)", claimedRelay(type, REMOTE_PEER, OWN_CALL), peer),
       inRoom('refuses a stranger to a known call with replyNotCallParty (409002), never relaying', callRelay(type, PEER, FOREIGN_CALL), ['replyNotCallParty']),
       inRoom('refuses a stranger in a MUC too', callRelay(type, MUC, FOREIGN_CALL), ['replyNotCallParty']),
       inRoom('answers a stranger outside the room it names with replyNotInRoom (membership first)', callRelay(type, view('r2', 'room', 2), FOREIGN_CALL, 'r2'), ['replyNotInRoom']),
     ];
   }),
+  // Redis engine: a propose to a peer on another node asks the arbiter first; its verdict comes back claimed.
+  { does: 'client.propose: asks the arbiter (claimCall) before relaying to a peer on another node', from: HELLOED_IN, rooms: ['r1'], event: callRelay('client.propose', REMOTE_PEER, undefined), to: HELLOED_IN, actions: ['claimCall'] },
+  { does: "client.propose: asks the arbiter for the caller's own known call too (the arbiter says it holds the room)", from: HELLOED_IN, rooms: ['r1'], event: callRelay('client.propose', REMOTE_PEER, OWN_CALL), to: HELLOED_IN, actions: ['claimCall'] },
+  { does: 'client.propose: relays a claimed propose to a peer on another node and starts its call', from: HELLOED_IN, rooms: ['r1'], event: claimedRelay('client.propose', REMOTE_PEER, undefined), to: HELLOED_IN, actions: ['startCall', 'relayToPeer', 'replyTrying'] },
+  { does: 'client.propose: answers busy when the arbiter gave the room to another sid', from: HELLOED_IN, rooms: ['r1'], event: claimedRelay('client.propose', REMOTE_PEER, OTHER_SID_CALL), to: HELLOED_IN, actions: ['replyBusy'] },
+  { does: 'client.propose: refuses glare the edge knows of (a mirror) without asking the arbiter', from: HELLOED_IN, rooms: ['r1'], event: callRelay('client.propose', REMOTE_PEER, OTHER_SID_CALL), to: HELLOED_IN, actions: ['replyBusy'] },
+  { does: 'client.propose: answers a claimed propose whose proposer left the room meanwhile with replyNotInRoom', from: HELLOED_OUT, event: claimedRelay('client.propose', REMOTE_PEER, undefined), to: HELLOED_OUT, actions: ['replyNotInRoom'] },
+  { does: 'client.propose: answers a claimed propose whose peer left meanwhile with replyUnreachable', from: HELLOED_IN, rooms: ['r1'], event: claimedRelay('client.propose', ALONE, undefined), to: HELLOED_IN, actions: ['replyUnreachable'] },
+  { does: 'client.propose: does not ask the arbiter when the other node is beyond reach (replyRoomUnavailable)', from: HELLOED_IN, rooms: ['r1'], event: callRelay('client.propose', { ...REMOTE_PEER, beyondReach: true }, undefined), to: HELLOED_IN, actions: ['replyRoomUnavailable'] },
   { does: 'client.propose: refuses glare (the room has a live call with another sid) with replyBusy', from: HELLOED_IN, rooms: ['r1'], event: callRelay('client.propose', PEER, OTHER_SID_CALL), to: HELLOED_IN, actions: ['replyBusy'] },
   { does: 'client.propose: answers glare outside the room it names with replyNotInRoom', from: HELLOED_IN, rooms: ['r1'], event: callRelay('client.propose', view('r2', 'room', 2), OTHER_SID_CALL, 'r2'), to: HELLOED_IN, actions: ['replyNotInRoom'] },
   { does: 'client.propose: answers a propose with a known sid from before hello with replyHelloRequired', from: 'connected', event: callRelay('client.propose', PEER, FOREIGN_CALL), to: 'connected', actions: ['replyHelloRequired'] },

@@ -6,32 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { InspectionEvent } from 'xstate';
+import { CallStates } from '../../helpers/call-states.js';
 import { closeAllClients, helloClient, type Msg, type TestClient } from '../../helpers/client.js';
 import { isIsoDate, rid } from '../../helpers/ids.js';
 import { RecordingLogger } from '../../helpers/logger.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { waitFor } from '../../helpers/wait.js';
-
-/** Every state each call actor went through, by sid, as the inspector sees them. */
-class CallStates {
-  readonly bySid = new Map<string, string[]>();
-  readonly inspect = (e: InspectionEvent) => {
-    if (e.type !== '@xstate.snapshot' || (e.actorRef as { id?: string }).id !== 'call') return;
-    const snapshot = e.snapshot as unknown as { value: unknown; context: { sid: string } };
-    const seen = this.bySid.get(snapshot.context.sid) ?? [];
-    const value = JSON.stringify(snapshot.value);
-    if (seen[seen.length - 1] !== value) seen.push(value);
-    this.bySid.set(snapshot.context.sid, seen);
-  };
-  of(sid: string): string[] {
-    return this.bySid.get(sid) ?? [];
-  }
-  async reach(sid: string, value: unknown): Promise<void> {
-    const want = JSON.stringify(value);
-    await waitFor(() => this.of(sid).includes(want), `call ${sid} to reach ${want} (seen ${JSON.stringify(this.of(sid))})`);
-  }
-}
 
 interface Figures {
   p2pCount: number;

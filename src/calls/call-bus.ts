@@ -1,0 +1,84 @@
+/**
+ * What the call owners of two nodes say to each other (Redis engine), and the arbiter of cross-node
+ * glare. One node owns each call actor: the caller's (where the propose arrived). The node holding
+ * the callee keeps a mirror (sid → owner node, parties, identifiers, whether the callee accepted),
+ * enough to answer 409002 and glare at the edge without a round trip and to end the call for its
+ * callee when the caller's node is gone.
+ *
+ * Three notices, each one small JSON frame on the receiving node's channel:
+ * - `o` opened: the owner started a call whose callee sits on the receiving node (sent before the
+ *   propose is relayed, on the same ordered connection: the mirror exists before the callee can answer);
+ * - `s` step: the callee's call action that moves the call (never transport-info), for the owner's actor;
+ * - `e` ended: the owner's call is over (not sent when the caller left: the callee's node ends its
+ *   mirror itself when it hears that departure, which is also how an owner node's death is heard).
+ */
+import type { Side } from '../../machines/call.js';
+import type { ConnectionEvent, RelayFrame, RoomView } from '../../machines/connection.js';
+import type { Member } from '../rooms/room.js';
+
+/** The call chart's events a party's action makes (what a step carries). */
+export const STEP_EVENTS = ['party.ringing', 'party.proceed', 'party.decline', 'party.retract', 'party.initiate', 'party.accept', 'party.terminate'] as const;
+export type StepEvent = (typeof STEP_EVENTS)[number];
+
+export type CallNotice =
+  | { t: 'o'; sid: string; rid: string; caller: string; callee: string; owner: string; initiator?: unknown; responder?: unknown }
+  | { t: 's'; sid: string; e: StepEvent; by: Side }
+  | { t: 'e'; sid: string };
+
+/** The arbiter's answer to a claim: '' the sid holds the room's live call now, else the sid that does. */
+export type ClaimVerdict = string;
+
+export interface CallBus {
+  /** This node's id (the owner recorded in a mirror). */
+  readonly nodeId: string;
+  /** One notice to another node's call owner, in publish order with this node's relays. */
+  tell(node: string, notice: CallNotice): void;
+  /** Makes `sid` the room's live call unless another sid is (atomic in Redis; bounded by the command timeout). */
+  claim(rid: string, sid: string): Promise<ClaimVerdict>;
+  /** The call of `sid` is over (or never started): the room is free again for the arbiter. */
+  release(rid: string, sid: string): void;
+  /** Where notices for this node go (the call owner). */
+  onNotice: (notice: CallNotice) => void;
+}
+
+/** What calls spanning two nodes need besides the bus (each a one-line call into an owner). */
+export interface CallsCluster {
+  bus: CallBus;
+  /** A frame for a member held here or on another node (the connection owner's sendToMember). */
+  sendToMember(member: Member, text: string): void;
+  /** An event for one of this node's connection actors (the arbiter's verdict on its propose). */
+  tell(connId: string, event: ConnectionEvent): void;
+  roomOf(rid: string): RoomView | undefined;
+  /** Whether a connection of this node is a member of the room (a mirror needs its callee here). */
+  holdsLocally(rid: string, connId: string): boolean;
+  /** The arbiter could not be asked (Redis not answering): 503002 to the proposer. */
+  refuseUnavailable(connId: string, msg: RelayFrame): void;
+}
+
+
+const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const STEPS: ReadonlySet<unknown> = new Set(STEP_EVENTS);
+const isStep = (v: unknown): v is StepEvent => STEPS.has(v);
+const isSide = (v: unknown): v is Side => v === 'caller' || v === 'callee';
+
+/** A notice as read from the bus, or null when it is not one (logged by the caller, never thrown). */
+export function parseCallNotice(json: string): CallNotice | null {
+  let n: unknown;
+  try {
+    n = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (n === null || typeof n !== 'object') return null;
+  const o: Record<string, unknown> = { ...n };
+  const sid = o.sid;
+  if (!isStr(sid)) return null;
+  if (o.t === 'o') {
+    const { rid, caller, callee, owner } = o;
+    if (!isStr(rid) || !isStr(caller) || !isStr(callee) || !isStr(owner)) return null;
+    return { t: 'o', sid, rid, caller, callee, owner, initiator: o.initiator, responder: o.responder };
+  }
+  if (o.t === 's') return isStep(o.e) && isSide(o.by) ? { t: 's', sid, e: o.e, by: o.by } : null;
+  if (o.t === 'e') return { t: 'e', sid };
+  return null;
+}
