@@ -194,7 +194,13 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     maxConnections,
   }) : null;
   // Relays from other nodes reach this node's raw members through uWS; its Socket.IO members here.
-  if (socketIO && cluster) cluster.pubsub.onLocalRoomFrame = (topic, frame) => rooms.withSocketIOMembers(topic)?.deliverToSocketIO(frame, '');
+  // With resume on, every local copy is also numbered by its recipient's session.
+  if (cluster && (socketIO || connections.sessions)) {
+    cluster.pubsub.onLocalRoomFrame = (topic, frame) => {
+      const room = connections.sessions ? rooms.ofTopic(topic) : rooms.withSocketIOMembers(topic);
+      room?.receivedFromOtherNode(frame);
+    };
+  }
   // --- end Socket.IO door ---
   // Edge hardening: plain HTTP to wsPort gets 426 (a catch-all: a more specific route, e.g. /socket.io/*, precedes it).
   attachUpgradeRequired(wsApp, stats);

@@ -36,8 +36,8 @@ export class Connections implements RoomIO {
   private readonly open = new Map<string, Socket>();
   /** Resume on: every frame to a connection goes through its session (counted, kept until confirmed). */
   readonly sessions: Sessions | null;
-  /** RoomIO: relays go to each member through `send` (counted per session) rather than one topic publish. */
-  readonly deliversPerMember: boolean;
+  /** RoomIO: resume on, each relay copy is numbered by its recipient's session (noteRelayed). */
+  readonly countsPerMember: boolean;
 
   constructor(private readonly deps: ConnectionsDeps) {
     const resume = deps.resume;
@@ -49,7 +49,7 @@ export class Connections implements RoomIO {
       detach: (connId) => this.open.delete(connId),
       subOf: (connId) => this.actorOf(connId)?.getSnapshot().context.identity?.sub,
     }) : null;
-    this.deliversPerMember = this.sessions !== null;
+    this.countsPerMember = this.sessions !== null;
   }
 
   get size(): number {
@@ -136,6 +136,10 @@ export class Connections implements RoomIO {
   publishFrom(senderId: string, topic: string, text: string, toOtherNodes: boolean): void {
     const ws = this.open.get(senderId);
     if (ws !== undefined) this.deps.pubsub.publishFrom(ws, topic, text, toOtherNodes);
+  }
+
+  noteRelayed(connId: string, text: string): void {
+    this.sessions?.note(connId, text);
   }
 
   sendToMember(member: Member, text: string): void {

@@ -200,6 +200,15 @@ export class Sessions {
     return s.socket === null || this.deps.write(s.socket, text);
   }
 
+  /** A relay copy the room's topic publish delivers to this connection's socket (or, suspended,
+   * does not): numbered and kept like a frame sent through `deliver`, but not written here. */
+  note(connId: string, text: string): void {
+    const s = this.byId.get(connId);
+    if (s === undefined || s.ending) return;
+    const n = ++s.sent;
+    if (s.token !== '') this.keep(s, n, text);
+  }
+
   /** A pong: the one answering this session's delivery ping confirms every frame up to it (and costs
    * no rate-limit token: the server asked for it). False: not ours (the caller rate-limits it). */
   confirm(ws: Socket, message: ArrayBuffer): boolean {
