@@ -72,6 +72,10 @@ export const configSchema = {
     doc: 'A connection silent this long (pings are sent automatically) is closed. 0 disables; else >= 8.',
     format: 'idleTimeout', default: 120, env: 'idleTimeoutSec',
   },
+  maxLifetimeMin: {
+    doc: 'Minutes a WebSocket may stay open at most before uWS closes it (it may resume). Bounds what no JS hook sees (a flood of empty fragments). 0: no limit.',
+    format: 'nat', default: 0, env: 'maxLifetimeMin',
+  },
   maxPayloadLength: {
     doc: 'Largest accepted frame in bytes; a larger one ends the connection.',
     format: 'positiveInt', default: 65536, env: 'maxPayloadLength',

@@ -20,6 +20,7 @@ export interface Config {
   readonly helloTimeoutMs: number;
   readonly idleTimeoutSec: number;
   readonly maxPayloadLength: number;
+  readonly maxLifetimeMin: number;
   readonly maxBackpressureBytes: number;
   readonly drainTimeoutMs: number;
   readonly rateLimit: { readonly messagesPerSecond: number; readonly burst: number };

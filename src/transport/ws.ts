@@ -90,6 +90,8 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
     compression: uWS.DISABLED,
     maxPayloadLength: config.maxPayloadLength,
     idleTimeout: config.idleTimeoutSec,
+    // The one bound uWS offers on what reaches no JS handler (empty fragments reset the idle timer).
+    maxLifetime: config.maxLifetimeMin ?? 0,
     sendPingsAutomatically: true,
     maxBackpressure: config.maxBackpressureBytes,
     // A reader that cannot keep up is closed rather than buffered for without bound (its rooms see
