@@ -5,20 +5,12 @@
  * In the Redis engine `node` drains another node through its node channel.
  */
 import { json, jsonError, type Route } from '../route.js';
-import { adminOf, isReply } from './admin-common.js';
+import { adminRoute } from './admin-common.js';
 
-export const adminDrainRoute: Route = {
-  method: 'POST',
-  path: '/admin/drain',
-  admin: true,
-  hiddenWithoutToken: true,
-  async handler(req, env) {
-    const admin = adminOf(req, env);
-    if (isReply(admin)) return admin;
-    const node = new URLSearchParams(req.query).get('node') ?? undefined;
-    const done = await admin.drain(node === '' ? undefined : node);
-    if (done === undefined) return jsonError(404, 'no such node (or it did not answer)', { node });
-    env.ctx.logger.warn('drain requested through the admin API', { node: done.node });
-    return json(202, done);
-  },
-};
+export const adminDrainRoute: Route = adminRoute('POST', '/admin/drain', async (admin, req, env) => {
+  const node = new URLSearchParams(req.query).get('node') ?? undefined;
+  const done = await admin.drain(node === '' ? undefined : node);
+  if (done === undefined) return jsonError(404, 'no such node (or it did not answer)', { node });
+  env.ctx.logger.warn('drain requested through the admin API', { node: done.node });
+  return json(202, done);
+});

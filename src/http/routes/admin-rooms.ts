@@ -3,48 +3,20 @@
  * DELETE /admin/rooms/<rid> (close: every member leaves it and hears `left`).
  */
 import { json, jsonError, type Route } from '../route.js';
-import { adminOf, isReply, pageQuery, withMissing } from './admin-common.js';
+import { adminPageRoute, adminRoute, withMissing } from './admin-common.js';
 
-export const adminRoomsRoute: Route = {
-  method: 'GET',
-  path: '/admin/rooms',
-  admin: true,
-  hiddenWithoutToken: true,
-  async handler(req, env) {
-    const admin = adminOf(req, env);
-    if (isReply(admin)) return admin;
-    const q = pageQuery(req);
-    if (isReply(q)) return q;
-    return json(200, await admin.rooms(q.page));
-  },
-};
+export const adminRoomsRoute: Route = adminPageRoute('/admin/rooms', async (admin, q) => json(200, await admin.rooms(q.page)));
 
-export const adminRoomRoute: Route = {
-  method: 'GET',
-  path: '/admin/rooms/:rid',
-  admin: true,
-  hiddenWithoutToken: true,
-  async handler(req, env) {
-    const admin = adminOf(req, env);
-    if (isReply(admin)) return admin;
-    const rid = req.params?.rid ?? '';
-    const { found, missing } = await admin.room(rid);
-    return found ? json(200, withMissing(found, missing)) : jsonError(404, 'no such room', withMissing({ rid }, missing));
-  },
-};
+export const adminRoomRoute: Route = adminRoute('GET', '/admin/rooms/:rid', async (admin, req) => {
+  const rid = req.params?.rid ?? '';
+  const { found, missing } = await admin.room(rid);
+  return found ? json(200, withMissing(found, missing)) : jsonError(404, 'no such room', withMissing({ rid }, missing));
+});
 
-export const adminCloseRoomRoute: Route = {
-  method: 'DELETE',
-  path: '/admin/rooms/:rid',
-  admin: true,
-  hiddenWithoutToken: true,
-  async handler(req, env) {
-    const admin = adminOf(req, env);
-    if (isReply(admin)) return admin;
-    const rid = req.params?.rid ?? '';
-    const { removed, missing } = await admin.closeRoom(rid);
-    if (removed === null) return jsonError(404, 'no such room', withMissing({ rid }, missing));
-    env.ctx.logger.info('room closed by the operator', { rid, removed });
-    return json(200, withMissing({ rid, closed: true, removed }, missing));
-  },
-};
+export const adminCloseRoomRoute: Route = adminRoute('DELETE', '/admin/rooms/:rid', async (admin, req, env) => {
+  const rid = req.params?.rid ?? '';
+  const { removed, missing } = await admin.closeRoom(rid);
+  if (removed === null) return jsonError(404, 'no such room', withMissing({ rid }, missing));
+  env.ctx.logger.info('room closed by the operator', { rid, removed });
+  return json(200, withMissing({ rid, closed: true, removed }, missing));
+});
