@@ -9,7 +9,7 @@ import type { SupervisorEvent } from '../../machines/supervisor.js';
 import type { Calls } from '../calls/calls.js';
 import type { Config } from '../config/types.js';
 import type { Connections } from '../connections/connections.js';
-import type { HelloClock } from '../connections/hello-clock.js';
+import type { DeadlineClock } from '../timers/deadline-clock.js';
 import type { Stats } from '../observability/stats.js';
 import type { MessageBuilder } from '../protocol/build.js';
 import { CloseCode, ErrorCode } from '../protocol/codes.js';
@@ -29,7 +29,7 @@ export interface ConnectionDeps {
   stats: Stats;
   builder: MessageBuilder;
   connections: Connections;
-  helloClock: HelloClock;
+  helloClock: DeadlineClock;
   calls: Calls;
   toSupervisor(event: SupervisorEvent): void;
 }

@@ -9,7 +9,7 @@ import { supervisorMachine, type DecidedRequest, type SupervisorEvent } from '..
 import type { Calls } from '../calls/calls.js';
 import type { Config } from '../config/types.js';
 import type { Connections } from '../connections/connections.js';
-import { HelloClock } from '../connections/hello-clock.js';
+import { DeadlineClock } from '../timers/deadline-clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { Stats } from '../observability/stats.js';
 import type { MessageBuilder } from '../protocol/build.js';
@@ -65,7 +65,7 @@ export function createSupervisor(deps: SupervisorDeps) {
   const { config, connections, rooms, membership, stats, builder, logger } = deps;
   let self: SupervisorActor | null = null;
   const toSupervisor = (event: SupervisorEvent) => self?.send(event);
-  const helloClock = new HelloClock(config.helloTimeoutMs, (id) => connections.tell(id, { type: 'hello.timeout' }));
+  const helloClock = new DeadlineClock(config.helloTimeoutMs, (id) => connections.tell(id, { type: 'hello.timeout' }));
   const connectionMachine = provideConnectionMachine({ config, stats, builder, connections, helloClock, calls: deps.calls, toSupervisor });
 
   const capacityOf = (kind: RoomKind) => (kind === 'muc' ? config.maxMembersPerMultiRoom : config.maxMembersPerRoom);

@@ -18,7 +18,7 @@ import type { AnyActorRef } from 'xstate';
 import type { CallContext, CallEvent, Side } from '../../machines/call.js';
 import type { CallView, RelayEvent, RoomView } from '../../machines/connection.js';
 import { createCallActor, provideCallMachine, type CallActor, type CallOwner, type ProvidedCallMachine } from '../actors/call.js';
-import { HelloClock } from '../connections/hello-clock.js';
+import { DeadlineClock } from '../timers/deadline-clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { Stats } from '../observability/stats.js';
 import type { CallIds, MessageBuilder } from '../protocol/build.js';
@@ -103,13 +103,13 @@ export class Calls implements CallOwner {
   private readonly byRoom = new Map<string, Known>();
   /** The calls each connection is a party to: its departure ends them. */
   private readonly byConnection = new Map<string, Set<Known>>();
-  private readonly ringClock: HelloClock | null;
+  private readonly ringClock: DeadlineClock | null;
   private readonly machine: ProvidedCallMachine;
 
   constructor(private readonly deps: CallsDeps) {
     // The hello clock's design (one interval, deadlines in insertion order, all the same length):
     // no XState `after` timer, whose scheduler entries every actor stop would scan.
-    this.ringClock = deps.ringTimeoutMs > 0 ? new HelloClock(deps.ringTimeoutMs, (sid) => this.owned(sid)?.actor.send(RING_TIMEOUT)) : null;
+    this.ringClock = deps.ringTimeoutMs > 0 ? new DeadlineClock(deps.ringTimeoutMs, (sid) => this.owned(sid)?.actor.send(RING_TIMEOUT)) : null;
     this.machine = provideCallMachine(this);
     if (deps.cluster) deps.cluster.bus.onNotice = (n) => this.onNotice(n);
   }

@@ -6,7 +6,7 @@
  *
  * Knowing what the client may have missed, with bounded memory: every frame written is kept until
  * it is confirmed. A pong that answers a ping written after frame N proves the client's TCP stack
- * got every frame up to N (one ordered stream), so one shared sweep (ResumeClock) pings each
+ * got every frame up to N (one ordered stream), so one shared sweep (the resume clock) pings each
  * connected session holding unconfirmed frames, at most one ping in flight per session, and the
  * pong trims its buffer: an idle session's buffer empties within a tick or two and it keeps only
  * its record. Unconfirmed frames are bounded by resume.bufferMessages / resume.bufferBytes:
@@ -24,7 +24,10 @@ import { ReplayBuffer } from './replay-buffer.js';
 
 /** Sessions exist for raw uWS sockets only (a Socket.IO connection has none): they can be pinged. */
 type WebSocketLike = Socket & { ping(message: string): number };
-import { ResumeClock } from './resume-clock.js';
+import { DeadlineClock } from '../timers/deadline-clock.js';
+
+/** The resume clock's tick: window expiries and the delivery-ping sweep (a ping at most every 250 ms per session). */
+export const RESUME_TICK_MS = 250;
 import { Session } from './session.js';
 import { newResumeToken } from './resume-token.js';
 
@@ -59,12 +62,12 @@ export class Sessions {
   private readonly expiredTokens = new Map<string, number>();
   /** Connected sessions holding unconfirmed frames: what the sweep pings. */
   private readonly unconfirmed = new Set<Session>();
-  private readonly clock: ResumeClock;
+  private readonly clock: DeadlineClock;
   private readonly windowMs: number;
 
   constructor(private readonly deps: SessionsDeps) {
     this.windowMs = deps.config.windowSec * 1000;
-    this.clock = new ResumeClock(this.windowMs, (id) => this.expire(id), (now) => this.sweep(now));
+    this.clock = new DeadlineClock(this.windowMs, (id) => this.expire(id), { tickMs: RESUME_TICK_MS, onTick: (now) => this.sweep(now) });
   }
 
   start(): void {

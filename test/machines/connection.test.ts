@@ -4,7 +4,7 @@
  * Nothing runs: the actions are returned, not executed. The two guards src supplies (isHelloValid,
  * the room limit is the membership authority's) are fixed true/false with `.provide()`; the relay guards are pure and read the
  * room carried by the event, so the rows build that room (a RoomView) instead of stubbing them.
- * The hello deadline is checked for real with the shared HelloClock ticked by hand.
+ * The hello deadline is checked for real with the shared DeadlineClock ticked by hand.
  *
  * Note: `assign` actions (assignProfile, addRoom, removeRoom) are applied by xstate while it
  * computes the transition and never appear in the returned list, so rows check their effect on
@@ -12,7 +12,7 @@
  */
 import { expect } from 'chai';
 import { createActor, initialTransition, transition, type StateValue } from 'xstate';
-import { HelloClock } from '../../src/connections/hello-clock.js';
+import { DeadlineClock } from '../../src/timers/deadline-clock.js';
 import {
   connectionMachine,
   type ConnectionContext,
@@ -99,7 +99,7 @@ const joined = (rid: string): ConnectionEvent => ({ type: 'room.joined', rid });
 const left = (rid: string): ConnectionEvent => ({ type: 'room.left', rid });
 const drain = (): ConnectionEvent => ({ type: 'server.drain' });
 const closed = (): ConnectionEvent => ({ type: 'ws.closed' });
-/** What the shared hello clock (src/connections/hello-clock.ts) sends when a connection's deadline passes. */
+/** What the shared hello clock (a DeadlineClock, src/timers/deadline-clock.ts) sends when a connection's deadline passes. */
 const helloTimeout = (): ConnectionEvent => ({ type: 'hello.timeout' });
 
 const RELAY_TYPES: RelayType[] = ['client.propose', 'client.callAction', 'client.message', 'client.roomEvent'];
@@ -420,12 +420,12 @@ describe('connection machine', () => {
     });
   });
 
-  describe('hello deadline with the shared HelloClock (real actor, clock ticked by hand)', () => {
+  describe('hello deadline with the shared DeadlineClock (real actor, clock ticked by hand)', () => {
     function start(guards: { valid: boolean }) {
       const calls: string[] = [];
       const record = (name: string) => () => { calls.push(name); };
       let actor: ReturnType<typeof createActor<typeof connectionMachine>> | null = null;
-      const clock = new HelloClock(1000, () => actor?.send({ type: 'hello.timeout' }));
+      const clock = new DeadlineClock(1000, () => actor?.send({ type: 'hello.timeout' }));
       const m = connectionMachine.provide({
         guards: { isHelloValid: () => guards.valid },
         actions: {
