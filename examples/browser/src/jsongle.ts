@@ -302,12 +302,16 @@ class WireSocket {
   private readonly listeners: Record<string, Array<(e: unknown) => void>> = { message: [], close: [] };
 
   constructor(private readonly wire: Wire) {
-    wire.onMessage((msg) => this.emit('message', { data: JSON.stringify(msg) }));
     wire.onClose((why) => this.emit('close', { code: 1000, reason: why }));
   }
 
   addEventListener(type: string, listener: (e: unknown) => void): void {
     this.listeners[type]?.push(listener);
+    // The wire keeps what arrived before its first handler (the hello request can come with the
+    // connect): it hands those over only once the client listens.
+    if (type === 'message' && this.listeners.message.length === 1) {
+      this.wire.onMessage((msg) => this.emit('message', { data: JSON.stringify(msg) }));
+    }
   }
 
   send(text: string): void {
