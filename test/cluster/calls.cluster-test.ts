@@ -9,15 +9,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
+import { expectEnding, ids, propose, step } from '../helpers/call-steps.js';
 import { CallStates } from '../helpers/call-states.js';
-import { helloClient, type Msg, type TestClient } from '../helpers/client.js';
-import { isIsoDate } from '../helpers/ids.js';
+import { helloClient, type TestClient } from '../helpers/client.js';
 import { waitFor } from '../helpers/wait.js';
 import { useInProcessNodes, useNodeProcesses } from './helpers.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS, type InProcessNode } from './nodes.js';
 
 const room = () => `call-${randomUUID()}`;
-const ids = (sid: string) => ({ sid, initiator: 'caller-uid', responder: 'callee-uid' });
 /** A dead node's members are removed within TTL + one interval after its last heartbeat. */
 const CLEANUP_BOUND_MS = HEARTBEAT_TTL_MS + HEARTBEAT_INTERVAL_MS;
 
@@ -46,24 +45,6 @@ async function pair(callerUrl: string, calleeUrl: string, rid: string): Promise<
   await b.join(rid);
   await a.expectMessage({ jsongle: { event: 'joined' } });
   return [a, b];
-}
-
-async function propose(a: TestClient, b: TestClient, rid: string, sid: string): Promise<void> {
-  a.relay(rid, 'session-propose', { ...ids(sid), description: { media: 'audio' } });
-  await a.expectMessage({ jsongle: { action: 'session-info', reason: 'trying', sid } });
-  await b.expectMessage({ jsongle: { action: 'session-propose', sid } });
-}
-
-async function step(from: TestClient, to: TestClient, rid: string, sid: string, action: string, reason?: string): Promise<void> {
-  from.relay(rid, action, { ...ids(sid), ...(reason === undefined ? {} : { reason }), description: {} });
-  await to.expectMessage({ jsongle: reason === undefined ? { action, sid } : { action, sid, reason } });
-}
-
-function expectEnding(m: Msg, to: TestClient, sid: string): void {
-  expect(m.from).to.equal('jsongle-server');
-  expect(m.to).to.equal(to.connectionId);
-  expect(m.jsongle).to.include(ids(sid));
-  expect(isIsoDate(m.jsongle.description.ended)).to.equal(true);
 }
 
 describe('calls across two nodes (in-process nodes on one Redis)', function () {

@@ -6,9 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
+import { expectEnding, ids, propose, step } from '../../helpers/call-steps.js';
 import { CallStates } from '../../helpers/call-states.js';
-import { closeAllClients, helloClient, type Msg, type TestClient } from '../../helpers/client.js';
-import { isIsoDate, rid } from '../../helpers/ids.js';
+import { closeAllClients, helloClient, type TestClient } from '../../helpers/client.js';
+import { rid } from '../../helpers/ids.js';
 import { RecordingLogger } from '../../helpers/logger.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -30,7 +31,6 @@ function figures(srv: TestServer): Figures {
   };
 }
 
-const ids = (sid: string) => ({ sid, initiator: 'caller-uid', responder: 'callee-uid' });
 
 async function pair(srv: TestServer, room: string): Promise<[TestClient, TestClient]> {
   const a = await helloClient(srv.url(), 'caller-uid', 'Caller Name');
@@ -39,26 +39,6 @@ async function pair(srv: TestServer, room: string): Promise<[TestClient, TestCli
   await b.join(room);
   await a.expectMessage({ jsongle: { event: 'joined' } });
   return [a, b];
-}
-
-/** Caller proposes, gets trying; callee gets the propose. */
-async function propose(a: TestClient, b: TestClient, room: string, sid: string): Promise<void> {
-  a.relay(room, 'session-propose', { ...ids(sid), description: { media: 'audio' } });
-  await a.expectMessage({ jsongle: { action: 'session-info', reason: 'trying', sid } });
-  await b.expectMessage({ jsongle: { action: 'session-propose', sid } });
-}
-
-/** Sends `action` from `from` and waits until `to` got it. */
-async function step(from: TestClient, to: TestClient, room: string, sid: string, action: string, reason?: string): Promise<void> {
-  from.relay(room, action, { ...ids(sid), ...(reason === undefined ? {} : { reason }), description: {} });
-  await to.expectMessage({ jsongle: reason === undefined ? { action, sid } : { action, sid, reason } });
-}
-
-function expectEnding(m: Msg, to: TestClient, sid: string): void {
-  expect(m.from).to.equal('jsongle-server');
-  expect(m.to).to.equal(to.connectionId);
-  expect(m.jsongle).to.include(ids(sid));
-  expect(isIsoDate(m.jsongle.description.ended)).to.equal(true);
 }
 
 describe('Calls as actors (one node)', function () {
