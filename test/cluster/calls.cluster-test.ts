@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { expectEnding, ids, propose, step } from '../helpers/call-steps.js';
+import { callFigures, expectEnding, ids, propose, step, type CallFigures } from '../helpers/call-steps.js';
 import { CallStates } from '../helpers/call-states.js';
 import { helloClient, type TestClient } from '../helpers/client.js';
 import { waitFor } from '../helpers/wait.js';
@@ -20,22 +20,6 @@ const room = () => `call-${randomUUID()}`;
 /** A dead node's members are removed within TTL + one interval after its last heartbeat. */
 const CLEANUP_BOUND_MS = HEARTBEAT_TTL_MS + HEARTBEAT_INTERVAL_MS;
 
-interface Figures {
-  p2pCount: number;
-  p2pTotal: number;
-  ended: Record<string, number>;
-  setups: number;
-  durations: number;
-  calls: number;
-}
-
-function figures(node: InProcessNode): Figures {
-  const s = node.server.stats;
-  return {
-    p2pCount: s.callsInProgress, p2pTotal: s.callsAccepted, ended: { ...s.callsEnded },
-    setups: s.callSetupSeconds.count, durations: s.callDurationSeconds.count, calls: node.server.inspectState().calls,
-  };
-}
 
 /** Caller on `callerUrl`, callee on `calleeUrl`, both in one P2P room, each knowing the other is there. */
 async function pair(callerUrl: string, calleeUrl: string, rid: string): Promise<[TestClient, TestClient]> {
@@ -304,3 +288,8 @@ describe('a call whose owner node is killed with SIGKILL', function () {
     });
   }
 });
+
+/** The call figures of one server (or node). */
+function figures(node: InProcessNode): CallFigures {
+  return callFigures(node.server);
+}

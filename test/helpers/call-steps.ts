@@ -1,6 +1,7 @@
 /** The steps of a call the call tests drive (one node and across nodes): a caller-uid calls a callee-uid. */
 import { expect } from 'chai';
 import type { Msg, TestClient } from './client.js';
+import type { ServerHandle } from './server.js';
 import { isIsoDate } from './ids.js';
 
 export const ids = (sid: string) => ({ sid, initiator: 'caller-uid', responder: 'callee-uid' });
@@ -24,4 +25,22 @@ export function expectEnding(m: Msg, to: TestClient, sid: string): void {
   expect(m.to).to.equal(to.connectionId);
   expect(m.jsongle).to.include(ids(sid));
   expect(isIsoDate(m.jsongle.description.ended)).to.equal(true);
+}
+
+/** What a server counts of its calls: the figures each call test compares before and after. */
+export interface CallFigures {
+  p2pCount: number;
+  p2pTotal: number;
+  ended: Record<string, number>;
+  setups: number;
+  durations: number;
+  calls: number;
+}
+
+export function callFigures(server: ServerHandle): CallFigures {
+  const s = server.stats;
+  return {
+    p2pCount: s.callsInProgress, p2pTotal: s.callsAccepted, ended: { ...s.callsEnded },
+    setups: s.callSetupSeconds.count, durations: s.callDurationSeconds.count, calls: server.inspectState().calls,
+  };
 }

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { expectEnding, ids, propose, step } from '../../helpers/call-steps.js';
+import { callFigures, expectEnding, ids, propose, step, type CallFigures } from '../../helpers/call-steps.js';
 import { CallStates } from '../../helpers/call-states.js';
 import { closeAllClients, helloClient, type TestClient } from '../../helpers/client.js';
 import { rid } from '../../helpers/ids.js';
@@ -14,22 +14,6 @@ import { RecordingLogger } from '../../helpers/logger.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { waitFor } from '../../helpers/wait.js';
 
-interface Figures {
-  p2pCount: number;
-  p2pTotal: number;
-  ended: Record<string, number>;
-  setups: number;
-  durations: number;
-  calls: number;
-}
-
-function figures(srv: TestServer): Figures {
-  const s = srv.server.stats;
-  return {
-    p2pCount: s.callsInProgress, p2pTotal: s.callsAccepted, ended: { ...s.callsEnded },
-    setups: s.callSetupSeconds.count, durations: s.callDurationSeconds.count, calls: srv.server.inspectState().calls,
-  };
-}
 
 
 async function pair(srv: TestServer, room: string): Promise<[TestClient, TestClient]> {
@@ -271,3 +255,8 @@ describe('Calls as actors (one node)', function () {
     expect(srv.server.stats.callsInProgress).to.equal(0);
   });
 });
+
+/** The call figures of one server (or node). */
+function figures(srv: TestServer): CallFigures {
+  return callFigures(srv.server);
+}
