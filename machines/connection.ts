@@ -63,9 +63,18 @@ export interface TokenIdentity {
 /** What the chart reads of the call a call action names (the call owner's record; src/calls/). */
 export interface CallView {
   readonly sid: string;
-  /** Connection ids of its two parties. */
+  /** Connection ids of its two parties (a direct call's callee: '' until a device answered). */
   readonly caller: string;
   readonly callee: string;
+  /** A direct call (to a uid): the devices its propose rang, answered or not. Absent: a room call. */
+  readonly devices?: { has(connId: string): boolean };
+}
+
+/** What the chart reads of a uid a relay is addressed to (the users owner's answer; src/users/). */
+export interface UserView {
+  readonly uid: string;
+  /** Its reachable connections, the sender's own excluded (empty: nobody to reach). */
+  readonly devices: readonly { readonly id: string; readonly node?: string }[];
 }
 
 export interface ConnectionContext {
@@ -97,6 +106,9 @@ export interface RelayEvent {
   /** Cross-node calls: a propose the arbiter let through (its `call` is then the room's live call
    * if the arbiter refused it). Absent on everything the edge classifies. */
   claimed?: boolean;
+  /** Direct addressing: `to` looked up as a uid (the users owner's verdict, sent back as the same
+   * event); null: the directory could not answer. Absent on everything the edge classifies. */
+  user?: UserView | null;
 }
 
 export type ConnectionEvent =
@@ -105,6 +117,11 @@ export type ConnectionEvent =
   | { type: 'client.leave'; msg: Frame }
   | { type: 'client.unknownQuery'; msg: Frame }
   | { type: 'client.iceServers'; msg: Frame }
+  | { type: 'client.register'; msg: Frame }
+  | { type: 'client.unregister'; msg: Frame }
+  // The directory's verdict on a session-register.
+  | { type: 'user.registered'; msg: Frame; devices: number }
+  | { type: 'user.registerRefused'; msg: Frame; why: 'full' | 'unavailable' }
   | ({ type: 'client.propose' } & RelayEvent)
   | ({ type: 'client.callAction' } & RelayEvent)
   | ({ type: 'client.message' } & RelayEvent)
@@ -122,6 +139,9 @@ export type ConnectionEvent =
   | { type: 'ws.resumed' }
   | { type: 'session.expired'; reason: 'window' | 'overflow' | 'gap' | 'drain' };
 
+/** A relay event as the chart got it (its type included): the users owner sends it back with the verdict. */
+export type RelayClientEvent = Extract<ConnectionEvent, RelayEvent>;
+
 /** Params of the actions that answer one client frame. */
 export interface FrameParams {
   msg: Frame;
@@ -131,6 +151,14 @@ export interface InvalidParams {
   code: number;
   param: string;
 }
+export interface RegisteredParams {
+  msg: Frame;
+  devices: number;
+}
+export interface RegisterRefusedParams {
+  msg: Frame;
+  why: 'full' | 'unavailable';
+}
 export interface JoinParams {
   msg: Frame;
   kind: RoomKind;
@@ -138,6 +166,10 @@ export interface JoinParams {
 
 const isMember = (context: ConnectionContext, e: RelayEvent): boolean => context.rooms.has(e.msg.to);
 const isParty = (context: ConnectionContext, call: CallView): boolean => call.caller === context.id || call.callee === context.id;
+/** A direct call this frame's sid names (one the edge found). */
+const directCallOf = (e: RelayEvent): CallView | undefined =>
+  e.call !== undefined && e.call.devices !== undefined && e.call.sid === e.msg.jsongle.sid ? e.call : undefined;
+const isDirectParty = (context: ConnectionContext, call: CallView): boolean => call.caller === context.id || (call.devices?.has(context.id) ?? false);
 
 // --- Identity (hello rules and join grant): users-calls-sessions.md §1 ---
 /** A description's field, if the description is an object that has it. */
@@ -183,6 +215,20 @@ export const connectionMachine = setup({
     acknowledgeMessage: (_, _p: FrameParams) => {},
     replyNotCallParty: (_, _p: FrameParams) => {},
     replyBusy: (_, _p: FrameParams) => {},
+    // Users — supplied by src: one call into the users owner (src/users/)
+    askToRegister: (_, _p: FrameParams) => {},
+    replyRegistered: (_, _p: RegisteredParams) => {},
+    replyRegisterRefused: (_, _p: RegisterRefusedParams) => {},
+    unregisterUser: (_, _p: FrameParams) => {},
+    replyUnregistered: (_, _p: FrameParams) => {},
+    replyNotRegistered: (_, _p: FrameParams) => {},
+    resolveUser: (_, _p: RelayClientEvent) => {},
+    replyUserUnreachable: (_, _p: FrameParams) => {},
+    replyOverDirectCallLimit: (_, _p: FrameParams) => {},
+    relayToUser: (_, _p: RelayEvent) => {},
+    // Direct calls — supplied by src: one call into the call owner
+    startDirectCall: (_, _p: RelayEvent) => {},
+    tellDirectCall: (_, _p: RelayEvent) => {},
     // Fan-out — supplied by src: one call into the room's owner
     relayToPeer: (_, _p: RelayEvent) => {},
     relayToMultiRoom: (_, _p: RelayEvent) => {},
@@ -226,8 +272,23 @@ export const connectionMachine = setup({
     isToReachableMultiRoom: ({ context }, e: RelayEvent) =>
       e.room !== undefined && e.room.kind === 'muc' && !e.room.beyondReach && isMember(context, e),
     isNotMemberOfTarget: ({ context }, e: RelayEvent) => e.room === undefined || !isMember(context, e),
-    isAloneInRoom: (_, e: RelayEvent) => e.room !== undefined && e.room.kind === 'room' && e.room.members.size < 2,
-    isRoomBeyondReach: (_, e: RelayEvent) => e.room !== undefined && e.room.beyondReach,
+    isMemberOfTarget: ({ context }, e: RelayEvent) => e.room !== undefined && isMember(context, e),
+    isAloneInRoom: ({ context }, e: RelayEvent) => e.room !== undefined && e.room.kind === 'room' && e.room.members.size < 2 && isMember(context, e),
+    isRoomBeyondReach: ({ context }, e: RelayEvent) => e.room !== undefined && e.room.beyondReach && isMember(context, e),
+    // Direct addressing (the `user` region): only for a `to` that is not one of the sender's rooms
+    isInDirectCall: ({ context }, e: RelayEvent) => {
+      const call = directCallOf(e);
+      return call !== undefined && isDirectParty(context, call) && !isMember(context, e);
+    },
+    isStrangerToDirectCall: ({ context }, e: RelayEvent) => {
+      const call = directCallOf(e);
+      return call !== undefined && !isDirectParty(context, call) && !isMember(context, e);
+    },
+    isToUnresolvedUser: ({ context }, e: RelayEvent) => e.user === undefined && !isMember(context, e),
+    isDirectoryUnavailable: ({ context }, e: RelayEvent) => e.user === null && !isMember(context, e),
+    isToUnreachableUser: ({ context }, e: RelayEvent) => e.user !== undefined && e.user !== null && e.user.devices.length === 0 && !isMember(context, e),
+    // Supplied by src: the caller's direct calls not yet ended against users.maxDirectCallsPerConnection
+    isOverDirectCallLimit: (_, _e: RelayEvent) => false,
     // Pure: the token's claims against the hello and the join
     isHelloForAnotherUser: ({ context }, p: FrameParams) => {
       const uid = field(p.msg, 'uid');
@@ -290,6 +351,8 @@ export const connectionMachine = setup({
         'client.leave': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
         'client.unknownQuery': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
         'client.iceServers': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
+        'client.register': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
+        'client.unregister': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
         'client.propose': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
         'client.callAction': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
         'client.message': { actions: { type: 'replyHelloRequired', params: ({ event }) => event } },
@@ -299,8 +362,8 @@ export const connectionMachine = setup({
       },
     },
     helloed: {
-      description: 'The client said hello: it may join rooms, send metrics and relay in its rooms.',
-      initial: 'outOfRoom',
+      description: 'The client said hello. Two regions: the rooms it is in, and whether it is reachable at its uid.',
+      type: 'parallel',
       on: {
         // Resume on: the socket vanished without a close frame (the owner decides; off, it never does).
         'ws.lost': { target: 'suspended' },
@@ -316,88 +379,169 @@ export const connectionMachine = setup({
         'client.invalid': { actions: { type: 'replyInvalid', params: ({ event }) => event } },
       },
       states: {
-        outOfRoom: {
-          on: {
-            'client.propose': { actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
-            'client.callAction': { actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
-            'client.message': { actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
-            'client.roomEvent': { actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
-            'room.joined': { target: 'inRoom', actions: { type: 'addRoom', params: ({ event }) => event } },
-          },
-        },
-        inRoom: {
-          description: 'Member of at least one room: relays go out through the room they name.',
-          on: {
-            // transport-info, session-info, -initiate, -accept, -terminate…: the frequent relay.
-            // A call action for a known call from someone not party to it is refused, never relayed;
-            // a party's is relayed and then told to its call actor (which ignores what moves nothing).
-            'client.callAction': [
-              { guard: { type: 'isFromCallStranger', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
-              {
-                guard: { type: 'isToReachablePeer', params: ({ event }) => event },
-                actions: [{ type: 'relayToPeer', params: ({ event }) => event }, { type: 'tellCall', params: ({ event }) => event }],
+        rooms: {
+          description: 'Relays addressed to one of its rooms go out through that room; the `user` region takes the others.',
+          initial: 'outOfRoom',
+          states: {
+            outOfRoom: {
+              on: {
+                'room.joined': { target: 'inRoom', actions: { type: 'addRoom', params: ({ event }) => event } },
               },
-              { guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event }, actions: { type: 'relayToMultiRoom', params: ({ event }) => event } },
-              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
-              { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
-              { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
-              { actions: { type: 'relayToEachMember', params: ({ event }) => event } },
-            ],
-            // A propose to a reachable P2P peer starts a call actor; one into a room whose call (another
-            // sid) is not over is glare: the first propose to reach the server wins, this one gets busy.
-            'client.propose': [
-              { guard: { type: 'isFromCallStranger', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
-              { guard: { type: 'isRoomInOtherCall', params: ({ event }) => event }, actions: { type: 'replyBusy', params: ({ event }) => event } },
-              // Cross-node: two nodes may each see a free room at once, so the arbiter (Redis) decides
-              // first; its verdict comes back as this same event, `claimed`, and takes the rows around it.
-              { guard: { type: 'isToRemotePeerUnclaimed', params: ({ event }) => event }, actions: { type: 'claimCall', params: ({ event }) => event } },
-              {
-                guard: { type: 'isToReachablePeer', params: ({ event }) => event },
-                // startCall before the relay: with the Redis engine the call's mirror reaches the peer's node ahead of the propose.
-                actions: [
-                  { type: 'startCall', params: ({ event }) => event },
-                  { type: 'relayToPeer', params: ({ event }) => event },
-                  { type: 'replyTrying', params: ({ event }) => event },
+            },
+            inRoom: {
+              description: 'Member of at least one room: relays go out through the room they name.',
+              on: {
+                // transport-info, session-info, -initiate, -accept, -terminate…: the frequent relay.
+                // A call action for a known call from someone not party to it is refused, never relayed;
+                // a party's is relayed and then told to its call actor (which ignores what moves nothing).
+                'client.callAction': [
+                  { guard: { type: 'isFromCallStranger', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
+                  {
+                    guard: { type: 'isToReachablePeer', params: ({ event }) => event },
+                    actions: [{ type: 'relayToPeer', params: ({ event }) => event }, { type: 'tellCall', params: ({ event }) => event }],
+                  },
+                  { guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event }, actions: { type: 'relayToMultiRoom', params: ({ event }) => event } },
+                  { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
+                  { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+                  { guard: { type: 'isMemberOfTarget', params: ({ event }) => event }, actions: { type: 'relayToEachMember', params: ({ event }) => event } },
+                ],
+                // A propose to a reachable P2P peer starts a call actor; one into a room whose call (another
+                // sid) is not over is glare: the first propose to reach the server wins, this one gets busy.
+                'client.propose': [
+                  { guard: { type: 'isFromCallStranger', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
+                  { guard: { type: 'isRoomInOtherCall', params: ({ event }) => event }, actions: { type: 'replyBusy', params: ({ event }) => event } },
+                  // Cross-node: two nodes may each see a free room at once, so the arbiter (Redis) decides
+                  // first; its verdict comes back as this same event, `claimed`, and takes the rows around it.
+                  { guard: { type: 'isToRemotePeerUnclaimed', params: ({ event }) => event }, actions: { type: 'claimCall', params: ({ event }) => event } },
+                  {
+                    guard: { type: 'isToReachablePeer', params: ({ event }) => event },
+                    // startCall before the relay: with the Redis engine the call's mirror reaches the peer's node ahead of the propose.
+                    actions: [
+                      { type: 'startCall', params: ({ event }) => event },
+                      { type: 'relayToPeer', params: ({ event }) => event },
+                      { type: 'replyTrying', params: ({ event }) => event },
+                    ],
+                  },
+                  {
+                    guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event },
+                    actions: [{ type: 'relayToMultiRoom', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }],
+                  },
+                  { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
+                  { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+                  {
+                    guard: { type: 'isMemberOfTarget', params: ({ event }) => event },
+                    actions: [{ type: 'relayToEachMember', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }],
+                  },
+                ],
+                // session-text, session-custom: acknowledged once they went out.
+                'client.message': [
+                  {
+                    guard: { type: 'isToReachablePeer', params: ({ event }) => event },
+                    actions: [{ type: 'relayToPeer', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }],
+                  },
+                  {
+                    guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event },
+                    actions: [{ type: 'relayToMultiRoom', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }],
+                  },
+                  { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyNoOtherMember', params: ({ event }) => event } },
+                  { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+                  {
+                    guard: { type: 'isMemberOfTarget', params: ({ event }) => event },
+                    actions: [{ type: 'relayToEachMember', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }],
+                  },
+                ],
+                // session-event (reactions, presence…): relayed, not acknowledged.
+                'client.roomEvent': [
+                  { guard: { type: 'isToReachablePeer', params: ({ event }) => event }, actions: { type: 'relayToPeer', params: ({ event }) => event } },
+                  { guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event }, actions: { type: 'relayToMultiRoom', params: ({ event }) => event } },
+                  { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyNoOtherMember', params: ({ event }) => event } },
+                  { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+                  { guard: { type: 'isMemberOfTarget', params: ({ event }) => event }, actions: { type: 'relayToEachMember', params: ({ event }) => event } },
+                ],
+                'room.joined': { actions: { type: 'addRoom', params: ({ event }) => event } },
+                'room.left': [
+                  { guard: { type: 'isLastRoom', params: ({ event }) => event }, target: 'outOfRoom', actions: { type: 'removeRoom', params: ({ event }) => event } },
+                  { actions: { type: 'removeRoom', params: ({ event }) => event } },
                 ],
               },
-              {
-                guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event },
-                actions: [{ type: 'relayToMultiRoom', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }],
+            },
+          },
+        },
+        user: {
+          description: 'session-register makes the connection reachable at its uid; a relay whose `to` is not one of its rooms then names a uid.',
+          initial: 'unregistered',
+          states: {
+            unregistered: {
+              description: 'Not reachable at its uid. A `to` that is not one of its rooms is refused (404002), as before users existed.',
+              on: {
+                'client.register': { actions: { type: 'askToRegister', params: ({ event }) => event } },
+                'user.registered': { target: 'registered', actions: { type: 'replyRegistered', params: ({ event }) => event } },
+                'user.registerRefused': { actions: { type: 'replyRegisterRefused', params: ({ event }) => event } },
+                'client.unregister': { actions: { type: 'replyNotRegistered', params: ({ event }) => event } },
+                // A party to a direct call stays one after it unregisters: the call routes by sid.
+                'client.propose': [
+                  { guard: { type: 'isInDirectCall', params: ({ event }) => event }, actions: { type: 'tellDirectCall', params: ({ event }) => event } },
+                  { guard: { type: 'isStrangerToDirectCall', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
+                  { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
+                ],
+                'client.callAction': [
+                  { guard: { type: 'isInDirectCall', params: ({ event }) => event }, actions: { type: 'tellDirectCall', params: ({ event }) => event } },
+                  { guard: { type: 'isStrangerToDirectCall', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
+                  { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
+                ],
+                'client.message': [
+                  { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
+                ],
+                'client.roomEvent': [
+                  { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
+                ],
               },
-              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
-              { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
-              { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
-              { actions: [{ type: 'relayToEachMember', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }] },
-            ],
-            // session-text, session-custom: acknowledged once they went out.
-            'client.message': [
-              {
-                guard: { type: 'isToReachablePeer', params: ({ event }) => event },
-                actions: [{ type: 'relayToPeer', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }],
+            },
+            registered: {
+              description:
+                'Reachable at its uid on this device. A `to` that is not one of its rooms is a uid: looked up in the directory, ' +
+                'a propose rings every device of it (a direct call), a message reaches every device.',
+              on: {
+                'client.register': { actions: { type: 'askToRegister', params: ({ event }) => event } },
+                'user.registered': { actions: { type: 'replyRegistered', params: ({ event }) => event } },
+                'user.registerRefused': { actions: { type: 'replyRegisterRefused', params: ({ event }) => event } },
+                'client.unregister': {
+                  target: 'unregistered',
+                  actions: [{ type: 'unregisterUser', params: ({ event }) => event }, { type: 'replyUnregistered', params: ({ event }) => event }],
+                },
+                'client.propose': [
+                  { guard: { type: 'isInDirectCall', params: ({ event }) => event }, actions: { type: 'tellDirectCall', params: ({ event }) => event } },
+                  { guard: { type: 'isStrangerToDirectCall', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
+                  { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
+                  { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+                  { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
+                  { guard: { type: 'isOverDirectCallLimit', params: ({ event }) => event }, actions: { type: 'replyOverDirectCallLimit', params: ({ event }) => event } },
+                  { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: [{ type: 'startDirectCall', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }] },
+                ],
+                'client.callAction': [
+                  { guard: { type: 'isInDirectCall', params: ({ event }) => event }, actions: { type: 'tellDirectCall', params: ({ event }) => event } },
+                  { guard: { type: 'isStrangerToDirectCall', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
+                  { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
+                  { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+                  { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
+                  { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'relayToUser', params: ({ event }) => event } },
+                ],
+                'client.message': [
+                  { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
+                  { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+                  { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUserUnreachable', params: ({ event }) => event } },
+                  { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: [{ type: 'relayToUser', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }] },
+                ],
+                'client.roomEvent': [
+                  { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
+                  { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+                  { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUserUnreachable', params: ({ event }) => event } },
+                  { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'relayToUser', params: ({ event }) => event } },
+                ],
               },
-              {
-                guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event },
-                actions: [{ type: 'relayToMultiRoom', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }],
-              },
-              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
-              { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyNoOtherMember', params: ({ event }) => event } },
-              { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
-              { actions: [{ type: 'relayToEachMember', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }] },
-            ],
-            // session-event (reactions, presence…): relayed, not acknowledged.
-            'client.roomEvent': [
-              { guard: { type: 'isToReachablePeer', params: ({ event }) => event }, actions: { type: 'relayToPeer', params: ({ event }) => event } },
-              { guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event }, actions: { type: 'relayToMultiRoom', params: ({ event }) => event } },
-              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
-              { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyNoOtherMember', params: ({ event }) => event } },
-              { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
-              { actions: { type: 'relayToEachMember', params: ({ event }) => event } },
-            ],
-            'room.joined': { actions: { type: 'addRoom', params: ({ event }) => event } },
-            'room.left': [
-              { guard: { type: 'isLastRoom', params: ({ event }) => event }, target: 'outOfRoom', actions: { type: 'removeRoom', params: ({ event }) => event } },
-              { actions: { type: 'removeRoom', params: ({ event }) => event } },
-            ],
+            },
+            // Resume: the region as the socket left it.
+            previous: { type: 'history' },
           },
         },
       },
@@ -407,7 +551,10 @@ export const connectionMachine = setup({
         'Resume: the socket vanished, the session did not. Rooms, calls and registration are kept, nobody is told, ' +
         'frames for it are kept by its owner; a new socket with its token resumes it, its window or buffer running out ends it.',
       on: {
-        'ws.resumed': [{ guard: 'isInAnyRoom', target: 'helloed.inRoom' }, { target: 'helloed.outOfRoom' }],
+        'ws.resumed': [
+          { guard: 'isInAnyRoom', target: ['helloed.rooms.inRoom', 'helloed.user.previous'] },
+          { target: ['helloed.rooms.outOfRoom', 'helloed.user.previous'] },
+        ],
         'session.expired': { target: 'closed' },
         // Joins decided after the socket vanished (and kicks) still count.
         'room.joined': { actions: { type: 'addRoom', params: ({ event }) => event } },

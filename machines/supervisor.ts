@@ -179,6 +179,7 @@ export const supervisorMachine = setup({
     // the supervisor itself goes on.
     'xstate.error.actor.connection': { actions: 'closeFailedConnection' },
     'xstate.error.actor.call': { actions: 'forgetFailedCall' },
+    'xstate.error.actor.directCall': { actions: 'forgetFailedCall' },
     // An operator closes a room (DELETE /admin/rooms/<rid>): a membership change like a leave.
     'admin.closeRoom': { actions: { type: 'removeRoomMembers', params: ({ event }) => event } },
     'admin.memberRemoved': [

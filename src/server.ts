@@ -20,6 +20,8 @@ import { ErrorCode } from './protocol/codes.js';
 import type { Envelope } from './protocol/types.js';
 import { Connections } from './connections/connections.js';
 import { Calls } from './calls/calls.js';
+import { LocalDirectory } from './users/directory.js';
+import { Users } from './users/users.js';
 import { LocalPubSub } from './pubsub/local.js';
 import { LocalMembership, type Membership } from './rooms/membership.js';
 import { Rooms } from './rooms/rooms.js';
@@ -101,6 +103,9 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     onDeparture: (connId, profile) => leaveReasons.departingWhile(connId, () => {
       if (profile) rooms.announceDeparture(connId, profile);
       membership?.leaveAll(connId);
+      // --- users: no longer reachable at its uid; its direct calls hear it is gone ---
+      users.release(connId);
+      calls.connectionGone(connId);
     }),
     // --- resume: sessions that outlive their socket (src/connections/sessions.ts) ---
     resume: config.resume,
@@ -127,6 +132,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   const calls: Calls = new Calls({
     stats, builder, logger,
     send: (connId, text) => connections.send(connId, text),
+    sendToDevice: (device, text) => connections.sendToDevice(device, text),
     ringTimeoutMs: (config.calls?.ringTimeoutSec ?? 60) * 1000,
     parent: () => supervisor.actor,
     lifecycle, // call started / answered / ended
@@ -141,6 +147,16 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     } : null,
   });
   membership = cluster ? cluster.attach(rooms, connections) : new LocalMembership(rooms);
+  // --- users: the directory (which connections a uid is reachable at) and its owner on this node ---
+  const users: Users = new Users({
+    directory: new LocalDirectory(config.users.maxDevicesPerUser),
+    stats, builder, lifecycle,
+    send: (connId, text) => connections.send(connId, text),
+    sendToDevice: (device, text) => connections.sendToDevice(device, text),
+    sendError: (connId, msg, code, arg) => connections.sendError(connId, msg, code, arg),
+    tell: (connId, event) => connections.tell(connId, event),
+    has: (connId) => connections.has(connId),
+  });
   // Workers of one host share wsPort (SO_REUSEPORT); a single process holds it exclusively.
   const listenWs = (config.cluster?.workers ?? 1) > 1 ? listenShared : listen;
 
@@ -156,7 +172,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   const inspect = options.inspect ?? inspection?.inspect;
 
   const supervisor = createSupervisor({
-    config, logger, stats, builder, connections, rooms, membership, calls,
+    config, logger, stats, builder, connections, rooms, membership, calls, users,
     stopListening: () => {
       if (wsListen) closeListenSocket(wsListen as never);
       wsListen = null;

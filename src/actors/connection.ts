@@ -4,9 +4,12 @@
  * supervisor for joins and leaves.
  */
 import { createActor, type AnyActorRef } from 'xstate';
-import { connectionMachine, type ConnectionContext, type ConnectionInput, type FrameParams, type RelayEvent } from '../../machines/connection.js';
+import {
+  connectionMachine, type ConnectionContext, type ConnectionInput, type FrameParams, type RelayEvent, type UserView,
+} from '../../machines/connection.js';
 import type { SupervisorEvent } from '../../machines/supervisor.js';
 import type { Calls } from '../calls/calls.js';
+import type { Users } from '../users/users.js';
 import type { Config } from '../config/types.js';
 import type { Connections } from '../connections/connections.js';
 import type { DeadlineClock } from '../timers/deadline-clock.js';
@@ -31,6 +34,7 @@ export interface ConnectionDeps {
   connections: Connections;
   helloClock: DeadlineClock;
   calls: Calls;
+  users: Users;
   toSupervisor(event: SupervisorEvent): void;
 }
 
@@ -41,7 +45,8 @@ const relayed = (e: RelayEvent): RelayEnvelope => e.msg as RelayEnvelope;
 const roomOf = (e: RelayEvent): Room => e.room as Room;
 
 export function provideConnectionMachine(deps: ConnectionDeps) {
-  const { config, builder, stats, connections, helloClock, calls, toSupervisor } = deps;
+  const { config, builder, stats, connections, helloClock, calls, users, toSupervisor } = deps;
+  const uidOf = (context: ConnectionContext): string => (context.profile as { uid: string }).uid;
   const reply = ({ context }: Ctx, text: string) => connections.send(context.id, text);
   const replyError = ({ context }: Ctx, msg: Envelope | undefined, code: ErrorCode, arg?: string) =>
     connections.sendError(context.id, msg, code, arg);
@@ -58,6 +63,7 @@ export function provideConnectionMachine(deps: ConnectionDeps) {
   return connectionMachine.provide({
     guards: {
       isHelloValid: ({ context }, p) => helloProblem(env(p), context.helloTransaction, config.limits, context.identity !== null) === null,
+      isOverDirectCallLimit: ({ context }) => calls.directCallsPlacedBy(context.id) >= config.users.maxDirectCallsPerConnection,
     },
     actions: {
       // Resume: a fresh session after a resume that failed says why; the ack carries the resume token.
@@ -107,6 +113,25 @@ export function provideConnectionMachine(deps: ConnectionDeps) {
       startCall: ({ context }, e) => calls.propose(context.id, (context.profile as { uid: string }).uid, roomOf(e), e.msg.jsongle),
       tellCall: ({ context }, e) => calls.step(e.call, context.id, e.msg.jsongle),
       claimCall: ({ context }, e) => calls.claim(context.id, e),
+      // Users: one call into the users owner (registration, lookups, messages to a uid) or the call owner (direct calls).
+      askToRegister: ({ context }, p) => users.register(context.id, uidOf(context), p.msg),
+      replyRegistered: ({ context }, p) => users.replyRegistered(context.id, p.msg, p.devices),
+      replyRegisterRefused: ({ context }, p) => users.replyRefused(context.id, p.msg, p.why),
+      unregisterUser: ({ context }) => users.release(context.id),
+      replyUnregistered: (a, p) => {
+        const j = p.msg.jsongle;
+        reply(a, builder.iqResult(a.context.id, j.query, j.transaction, { uid: uidOf(a.context) }));
+      },
+      replyNotRegistered: (a, p) => replyError(a, env(p), ErrorCode.NotRegistered),
+      resolveUser: ({ context }, e) => users.resolve(context.id, e),
+      replyOverDirectCallLimit: (a, p) => {
+        stats.countCallEnded('busy');
+        reply(a, builder.callUnreachable(a.context.id, env(p).jsongle, 'busy'));
+      },
+      replyUserUnreachable: (a, p) => replyError(a, env(p), ErrorCode.UserUnreachable, String(p.msg.to)),
+      relayToUser: ({ context }, e) => users.relayToDevices(uidOf(context), e.user as UserView, relayed(e)),
+      startDirectCall: ({ context }, e) => calls.proposeDirect(context.id, uidOf(context), e.user as UserView, relayed(e)),
+      tellDirectCall: ({ context }, e) => calls.stepDirect(e.call, context.id, relayed(e)),
       recordCallMetrics: (_, p) => {
         const d = (p.msg.jsongle.description ?? {}) as { duration?: unknown; error?: unknown };
         // One call reports at most a week: a client cannot push the total to Infinity.

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createActor, type ActorRefFrom, type InspectionEvent } from 'xstate';
 import { supervisorMachine, type DecidedRequest, type SupervisorEvent } from '../../machines/supervisor.js';
 import type { Calls } from '../calls/calls.js';
+import type { Users } from '../users/users.js';
 import type { Config } from '../config/types.js';
 import type { Connections } from '../connections/connections.js';
 import { DeadlineClock } from '../timers/deadline-clock.js';
@@ -34,6 +35,7 @@ export interface SupervisorDeps {
   membership: Membership;
   /** The owner of call actors (created under this actor). */
   calls: Calls;
+  users: Users;
   /** Close the WebSocket listen socket (draining starts). */
   stopListening(): void;
   /** Every connection is gone (or the drain timed out). */
@@ -66,7 +68,7 @@ export function createSupervisor(deps: SupervisorDeps) {
   let self: SupervisorActor | null = null;
   const toSupervisor = (event: SupervisorEvent) => self?.send(event);
   const helloClock = new DeadlineClock(config.helloTimeoutMs, (id) => connections.tell(id, { type: 'hello.timeout' }));
-  const connectionMachine = provideConnectionMachine({ config, stats, builder, connections, helloClock, calls: deps.calls, toSupervisor });
+  const connectionMachine = provideConnectionMachine({ config, stats, builder, connections, helloClock, calls: deps.calls, users: deps.users, toSupervisor });
 
   const capacityOf = (kind: RoomKind) => (kind === 'muc' ? config.maxMembersPerMultiRoom : config.maxMembersPerRoom);
   const iqError = (r: { id: string; msg: unknown }, code: ErrorCode, arg?: string) => connections.sendError(r.id, r.msg as Envelope, code, arg);

@@ -17,7 +17,8 @@ export type CallEndReason = 'decline' | 'retract' | 'terminate' | 'gone' | 'time
 /** A call as the lifecycle reports it. */
 export interface CallFacts {
   readonly sid: string;
-  readonly rid: string;
+  /** The P2P room of the call; null for a direct call (a propose addressed to a uid). */
+  readonly rid: string | null;
   readonly caller: { readonly id: string; readonly uid: string };
   readonly callee: { readonly id: string; readonly uid: string };
   /** Epoch ms of the propose. */
@@ -47,10 +48,7 @@ export interface Lifecycle {
   callStarted?(call: CallFacts): void;
   callAnswered?(call: CallFacts): void;
   callEnded?(call: CallFacts, ending: CallEnding): void;
-  /**
-   * Users and direct calls (spec §2) do not exist yet: the user directory will call these when a
-   * connection registers or unregisters a uid, and the webhooks already turn them into events.
-   */
+  /** A connection of this node registered at a uid (session-register) / is no longer (unregister, session end). */
   userRegistered?(uid: string, connId: string): void;
   userUnregistered?(uid: string, connId: string): void;
 }

@@ -54,7 +54,8 @@ export interface RoomDetail {
 
 export interface CallInfo {
   sid: string;
-  rid: string;
+  /** null: a direct call (to a uid). */
+  rid: string | null;
   node?: string;
   state: 'ringing' | 'active';
   caller: { id: string; uid: string };

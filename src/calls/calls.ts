@@ -16,7 +16,7 @@
  */
 import type { AnyActorRef } from 'xstate';
 import type { CallContext, CallEvent, Side } from '../../machines/call.js';
-import type { CallView, RelayEvent, RoomView } from '../../machines/connection.js';
+import type { CallView, RelayEvent, RoomView, UserView } from '../../machines/connection.js';
 import { createCallActor, provideCallMachine, type CallActor, type CallOwner, type ProvidedCallMachine } from '../actors/call.js';
 import { DeadlineClock } from '../timers/deadline-clock.js';
 import type { Logger } from '../observability/logger.js';
@@ -28,6 +28,9 @@ import type { CallFacts, Lifecycle } from '../admin/lifecycle.js';
 export type { CallsCluster } from './call-bus.js';
 import type { CallNotice, CallsCluster, StepEvent } from './call-bus.js';
 import { claimThenPropose } from './propose-arbiter.js';
+import { DirectCalls, type DirectCall } from './direct-calls.js';
+import type { Device } from '../users/directory.js';
+import type { RelayEnvelope } from '../protocol/types.js';
 
 export interface CallsDeps {
   stats: Stats;
@@ -35,6 +38,8 @@ export interface CallsDeps {
   logger: Logger;
   /** One frame to one connection of this process (the connection owner's send). */
   send(connId: string, text: string): boolean;
+  /** One frame to a device of a direct call, on this node or another (the connection owner's sendToMember). */
+  sendToDevice?(device: Device, text: string): void;
   /** calls.ringTimeoutSec in ms; 0: no ring timeout. */
   ringTimeoutMs: number;
   /** The actor the call actors are created under (the supervisor: one actor system). */
@@ -105,17 +110,26 @@ export class Calls implements CallOwner {
   private readonly byConnection = new Map<string, Set<Known>>();
   private readonly ringClock: DeadlineClock | null;
   private readonly machine: ProvidedCallMachine;
+  /** Calls to a uid (no room): their records and the I/O of their chart, kept for this owner. */
+  private readonly direct: DirectCalls;
 
   constructor(private readonly deps: CallsDeps) {
     // The hello clock's design (one interval, deadlines in insertion order, all the same length):
     // no XState `after` timer, whose scheduler entries every actor stop would scan.
-    this.ringClock = deps.ringTimeoutMs > 0 ? new DeadlineClock(deps.ringTimeoutMs, (sid) => this.owned(sid)?.actor.send(RING_TIMEOUT)) : null;
+    this.ringClock = deps.ringTimeoutMs > 0 ? new DeadlineClock(deps.ringTimeoutMs, (sid) => {
+      const call = this.owned(sid);
+      if (call !== undefined) call.actor.send(RING_TIMEOUT);
+      else this.direct.ringTimeout(sid);
+    }) : null;
     this.machine = provideCallMachine(this);
+    this.direct = new DirectCalls({
+      ...deps, ringClock: this.ringClock, sendToDevice: deps.sendToDevice ?? ((device, text) => void deps.send(device.id, text)),
+    });
     if (deps.cluster) deps.cluster.bus.onNotice = (n) => this.onNotice(n);
   }
 
   get size(): number {
-    return this.bySid.size;
+    return this.bySid.size + this.direct.size;
   }
 
   start(): void {
@@ -128,18 +142,19 @@ export class Calls implements CallOwner {
     this.bySid.clear();
     this.byRoom.clear();
     this.byConnection.clear();
+    this.direct.clear();
   }
 
   // --- Lookups at the edge (src/protocol/classify.ts): one map read per call action ---
 
   /** The call a call action names by its sid. */
   ofSid(sid: unknown): CallView | undefined {
-    return typeof sid === 'string' ? this.bySid.get(sid) : undefined;
+    return typeof sid === 'string' ? this.bySid.get(sid) ?? this.direct.get(sid) : undefined;
   }
 
   /** For a propose: the call of its sid, else the live call of the P2P room it is sent to (glare). */
   forPropose(sid: unknown, room: RoomView | undefined): CallView | undefined {
-    const call = typeof sid === 'string' ? this.bySid.get(sid) : undefined;
+    const call = typeof sid === 'string' ? this.bySid.get(sid) ?? this.direct.get(sid) : undefined;
     if (call !== undefined || room === undefined || room.kind !== 'room') return call;
     return this.byRoom.get(room.rid);
   }
@@ -199,6 +214,28 @@ export class Calls implements CallOwner {
     }
     if (type === 'party.accept' && by === 'callee') call.accepted = true;
     this.deps.cluster?.bus.tell(call.owner, { t: 's', sid: call.sid, e: type, by });
+  }
+
+  // --- Direct calls (to a uid): src/calls/direct-calls.ts ---
+
+  /** A propose to a uid with reachable devices: every device rings (the chart's startDirectCall). */
+  proposeDirect(callerId: string, callerUid: string, user: UserView, msg: RelayEnvelope): void {
+    this.direct.propose(callerId, callerUid, user, msg);
+  }
+
+  /** A party's frame of a direct call (the chart's tellDirectCall): the call's chart routes it. */
+  stepDirect(view: CallView | undefined, from: string, msg: RelayEnvelope): void {
+    if (view !== undefined && view.devices !== undefined) this.direct.step(view as DirectCall, from, msg);
+  }
+
+  /** Direct calls a connection placed that are not over. */
+  directCallsPlacedBy(connId: string): number {
+    return this.direct.placedBy(connId);
+  }
+
+  /** A connection's session ended: its direct calls hear it (room calls hear it from the room). */
+  connectionGone(connId: string): void {
+    this.direct.connectionGone(connId);
   }
 
   /** A propose refused because the room has another live call (glare): counted as a call ended so. */
@@ -293,6 +330,7 @@ export class Calls implements CallOwner {
 
   /** Calls whose actor failed (a bug in an action): logged and forgotten, so no map keeps them. */
   forgetFailed(): void {
+    this.direct.forgetFailed();
     for (const call of [...this.bySid.values()]) {
       if (call.mirror || call.actor.getSnapshot().status !== 'error') continue;
       this.deps.logger.error('call actor failed', { sid: call.sid, rid: call.rid });

@@ -337,6 +337,17 @@ export const configSchema = {
       format: 'nat', default: 60, env: 'calls_ringTimeoutSec',
     },
   },
+  // --- users: session-register and direct calls (src/users/, src/calls/direct-calls.ts) ---
+  users: {
+    maxDevicesPerUser: {
+      doc: 'Connections one uid may have registered (session-register) at once, across the cluster; one more gets iq-error 403009. Bounds the fan-out of one message or propose to a uid.',
+      format: 'positiveInt', default: 16, env: 'users_maxDevicesPerUser',
+    },
+    maxDirectCallsPerConnection: {
+      doc: 'Direct calls (session-propose to a uid) one connection may have placed and not yet ended; one more is not relayed and the caller gets session-info unreachable, condition busy.',
+      format: 'positiveInt', default: 16, env: 'users_maxDirectCallsPerConnection',
+    },
+  },
   // --- resume: sessions that outlive their socket (src/connections/sessions.ts) ---
   resume: {
     windowSec: {

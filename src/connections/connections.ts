@@ -143,6 +143,11 @@ export class Connections implements RoomIO {
   }
 
   sendToMember(member: Member, text: string): void {
+    this.sendToDevice(member, text);
+  }
+
+  /** One frame to a connection held here or by another node (`node`: Redis engine). */
+  sendToDevice(member: { readonly id: string; readonly node?: string }, text: string): void {
     if (member.node === undefined) this.send(member.id, text);
     else {
       this.deps.pubsub.toNode(member.node, member.id, text);

@@ -117,6 +117,11 @@ export function createMetrics(ctx: MonitoringContext): Metrics {
     collect() { this.set(s.backpressureTotalBytes); },
   });
   // --- end of edge hardening ---
+  // --- Users (src/users/): registrations of this node, frames addressed to a uid ---
+  new Gauge({ name: 'jsongle_registered_connections', help: 'Connections of this node reachable at a uid (session-register).', registers, collect() { this.set(s.registeredConnections); } });
+  new Gauge({ name: 'jsongle_registered_users', help: 'Distinct uids registered by connections of this node.', registers, collect() { this.set(s.registeredUsers); } });
+  labelledCounter(registers, 'jsongle_direct_messages_total', 'Frames addressed to a uid (messages, and the frames of direct calls), by JSONgle action, counted once before the fan-out.', 'action', () => s.directRelayed);
+  labelledCounter(registers, 'jsongle_registrations_refused_total', 'session-register refused, by reason (full: users.maxDevicesPerUser; unavailable: the directory did not answer).', 'reason', () => s.registrationsRefused);
   // --- Socket.IO door: connections by door (websocket: raw uWS; socketio: /socket.io/) ---
   new Gauge({
     name: 'jsongle_connections', help: 'Open connections, by door (websocket, socketio).', labelNames: ['door'], registers,

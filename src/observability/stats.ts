@@ -98,6 +98,19 @@ export class Stats {
     this.resumeFailed[reason] = (this.resumeFailed[reason] ?? 0) + 1;
   }
   // --- end resume ---
+  // --- Users (src/users/): registrations of this node and what was addressed to a uid ---
+  /** Connections of this node reachable at a uid now, and the distinct uids they hold (gauges). */
+  registeredConnections = 0;
+  registeredUsers = 0;
+  /** Frames addressed to a uid (direct messages, and direct calls' frames), by action, counted once before the fan-out. */
+  readonly directRelayed: Record<string, number> = Object.create(null);
+  /** session-register refused, by reason (full: users.maxDevicesPerUser; unavailable: the directory did not answer). */
+  readonly registrationsRefused: Record<string, number> = Object.create(null);
+
+  countDirectRelay(action: string): void {
+    this.directRelayed[action] = (this.directRelayed[action] ?? 0) + 1;
+  }
+  // --- end users ---
   // --- Socket.IO door (src/transport/socketio.ts) ---
   /** Socket.IO connections ever opened (also in connectionsOpened, which counts both doors). */
   socketIOOpened = 0;

@@ -17,6 +17,9 @@ export const Query = {
   MucLeave: 'muc-leave',
   /** Fresh ICE servers (TURN credentials): users-calls-sessions.md §5. */
   IceServers: 'ice-servers',
+  /** Reachable at one's uid on this device, and no more: users-calls-sessions.md §2. */
+  Register: 'session-register',
+  Unregister: 'session-unregister',
 } as const;
 
 export type RoomKind = 'room' | 'muc';

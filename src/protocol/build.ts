@@ -92,7 +92,7 @@ export class MessageBuilder {
   }
 
   /** `session-retract` made by the server for a callee that is still ringing or negotiating. */
-  callRetract(to: string, call: CallIds, reason: 'gone' | 'timeout'): string {
+  callRetract(to: string, call: CallIds, reason: 'gone' | 'timeout' | 'answered-elsewhere' | 'declined-elsewhere'): string {
     return this.encode(to, {
       sid: call.sid, action: 'session-retract', reason, initiator: call.initiator, responder: call.responder,
       description: { ended: isoNow() },

@@ -53,6 +53,8 @@ export function classify(msg: Envelope, roomOf: (rid: string) => RoomView | unde
       if (q === Query.MucJoin) return { type: 'client.join', msg, kind: 'muc' };
       if (q === Query.Leave || q === Query.MucLeave) return { type: 'client.leave', msg };
       if (q === Query.IceServers) return { type: 'client.iceServers', msg };
+      if (q === Query.Register) return { type: 'client.register', msg };
+      if (q === Query.Unregister) return { type: 'client.unregister', msg };
       return { type: 'client.unknownQuery', msg };
     }
     case 'iq-result':

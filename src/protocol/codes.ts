@@ -17,10 +17,17 @@ export const ErrorCode = {
   // An operator removed the connection (DELETE /admin/connections/<id>), then close 4403.
   Kicked: 403007,
   TooManyRooms: 403008,
+  // Users (src/users/): one more session-register than users.maxDevicesPerUser allows.
+  TooManyDevices: 403009,
   QueryNotSupported: 404001,
   NotInRoom: 404002,
   NoOtherMember: 404003,
+  // Users: session-unregister without session-register; a message to a uid nobody is reachable at.
+  NotRegistered: 404004,
+  UserUnreachable: 404005,
   ActionNotSupported: 405001,
+  // A direct call's answer (proceed, accept, decline) from a device after another device answered it.
+  AnsweredElsewhere: 409001,
   // A call action for a known sid from a connection that is not one of its parties (src/calls/).
   NotCallParty: 409002,
   HelloTimeout: 408001,
@@ -42,10 +49,14 @@ export const ERROR_TEXT: Readonly<Record<ErrorCode, string>> = {
   403006: "The identity token does not grant room '%s'",
   403007: 'Disconnected by the server operator',
   403008: 'Max number of rooms per connection already reached',
+  403009: 'Max number of devices per user already reached',
   404001: "The query '%s' is not supported",
   404002: '%s',
   404003: "Can't transmit message - no other member in room %s",
+  404004: 'Not registered',
+  404005: "User '%s' is not reachable",
   405001: 'Message of type %s is not supported',
+  409001: "Call '%s' was answered on another device",
   409002: "Not a party to call '%s'",
   408001: 'session-hello message was not received in time',
   429001: 'Rate limit exceeded: message dropped',

@@ -5,7 +5,7 @@
  */
 import type { RoomView } from '../../machines/connection.js';
 import type { Stats } from '../observability/stats.js';
-import { isoNow } from '../protocol/clock.js';
+import { stamp } from '../protocol/relay-stamp.js';
 import type { Profile, RelayEnvelope, RoomKind } from '../protocol/types.js';
 
 export interface Member {
@@ -151,14 +151,4 @@ export class Room implements RoomView {
     stats.framesSent += copies;
     stats.bytesSent += text.length * copies;
   }
-}
-
-/** The relay stamps: when the sender sent it (kept if it said so) and when the server relayed it. */
-function stamp(msg: RelayEnvelope): void {
-  const j = msg.jsongle;
-  if (j.action === 'session-propose') return;
-  const d = j.description;
-  const now = isoNow();
-  if (d.sent === undefined) d.sent = now;
-  d.relayed = now;
 }

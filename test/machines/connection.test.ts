@@ -28,8 +28,8 @@ type Guards = Partial<Record<StubGuard, boolean>>;
 
 const INPUT = { id: 'c1', helloTransaction: 't1' };
 const SERVER_ID = 'jsongle-server';
-const HELLOED_OUT: StateValue = { helloed: 'outOfRoom' };
-const HELLOED_IN: StateValue = { helloed: 'inRoom' };
+const HELLOED_OUT: StateValue = { helloed: { rooms: 'outOfRoom', user: 'unregistered' } };
+const HELLOED_IN: StateValue = { helloed: { rooms: 'inRoom', user: 'unregistered' } };
 
 function machineWith(guards: Guards = {}) {
   return connectionMachine.provide({
