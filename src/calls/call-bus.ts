@@ -23,7 +23,23 @@ export type StepEvent = (typeof STEP_EVENTS)[number];
 export type CallNotice =
   | { t: 'o'; sid: string; rid: string; caller: string; callee: string; owner: string; initiator?: unknown; responder?: unknown }
   | { t: 's'; sid: string; e: StepEvent; by: Side }
-  | { t: 'e'; sid: string };
+  | { t: 'e'; sid: string }
+  | DirectCallNotice;
+
+/**
+ * Direct calls (to a uid) whose devices sit on other nodes: the caller's node owns the actor, each
+ * node holding rung devices keeps a mirror (sid → owner, its devices) so those devices' frames
+ * reach the owner's chart, which routes them.
+ * - `do` opened: a mirror for the devices listed (sent before the propose, on the same ordered connection);
+ * - `df` frame: a device's call frame, for the owner's chart (`m` the parsed frame);
+ * - `dg` gone: a device's session ended;
+ * - `de` ended: the call is over, the mirror goes.
+ */
+export type DirectCallNotice =
+  | { t: 'do'; sid: string; caller: string; owner: string; devices: string[]; initiator?: unknown; responder?: unknown }
+  | { t: 'df'; sid: string; from: string; m: unknown }
+  | { t: 'dg'; sid: string; device: string }
+  | { t: 'de'; sid: string };
 
 /** The arbiter's answer to a claim: '' the sid holds the room's live call now, else the sid that does. */
 export type ClaimVerdict = string;
@@ -60,6 +76,12 @@ const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0
 const STEPS: ReadonlySet<unknown> = new Set(STEP_EVENTS);
 const isStep = (v: unknown): v is StepEvent => STEPS.has(v);
 const isSide = (v: unknown): v is Side => v === 'caller' || v === 'callee';
+/** A relayed frame as the edge checked it: an object whose jsongle has a string action. */
+const isFrame = (v: unknown): boolean => {
+  if (v === null || typeof v !== 'object') return false;
+  const j: unknown = Reflect.get(v, 'jsongle');
+  return j !== null && typeof j === 'object' && typeof Reflect.get(j, 'action') === 'string';
+};
 
 /** A notice as read from the bus, or null when it is not one (logged by the caller, never thrown). */
 export function parseCallNotice(json: string): CallNotice | null {
@@ -80,5 +102,13 @@ export function parseCallNotice(json: string): CallNotice | null {
   }
   if (o.t === 's') return isStep(o.e) && isSide(o.by) ? { t: 's', sid, e: o.e, by: o.by } : null;
   if (o.t === 'e') return { t: 'e', sid };
+  if (o.t === 'do') {
+    const { caller, owner, devices } = o;
+    if (!isStr(caller) || !isStr(owner) || !Array.isArray(devices) || !devices.every(isStr)) return null;
+    return { t: 'do', sid, caller, owner, devices, initiator: o.initiator, responder: o.responder };
+  }
+  if (o.t === 'df') return isStr(o.from) && isFrame(o.m) ? { t: 'df', sid, from: o.from, m: o.m } : null;
+  if (o.t === 'dg') return isStr(o.device) ? { t: 'dg', sid, device: o.device } : null;
+  if (o.t === 'de') return { t: 'de', sid };
   return null;
 }

@@ -124,6 +124,7 @@ export class Calls implements CallOwner {
     this.machine = provideCallMachine(this);
     this.direct = new DirectCalls({
       ...deps, ringClock: this.ringClock, sendToDevice: deps.sendToDevice ?? ((device, text) => void deps.send(device.id, text)),
+      bus: deps.cluster?.bus ?? null,
     });
     if (deps.cluster) deps.cluster.bus.onNotice = (n) => this.onNotice(n);
   }
@@ -238,6 +239,12 @@ export class Calls implements CallOwner {
     this.direct.connectionGone(connId);
   }
 
+  /** Another node is gone (Redis engine: its heartbeat expired): the direct calls with a party there
+   * end for that party. (Room calls hear it through the room: the dead node's members leave.) */
+  nodeGone(node: string): void {
+    this.direct.nodeGone(node);
+  }
+
   /** A propose refused because the room has another live call (glare): counted as a call ended so. */
   refusedBusy(): void {
     this.deps.stats.countCallEnded('glare');
@@ -258,6 +265,10 @@ export class Calls implements CallOwner {
   // --- From the bus (Redis engine): another node's call owner ---
 
   onNotice(n: CallNotice): void {
+    if (n.t === 'do' || n.t === 'df' || n.t === 'dg' || n.t === 'de') {
+      this.direct.onNotice(n);
+      return;
+    }
     if (n.t === 's') {
       this.owned(n.sid)?.actor.send(EVENTS[n.e][n.by]);
       return;

@@ -23,6 +23,7 @@ import { stamp } from '../protocol/relay-stamp.js';
 import type { RelayEnvelope } from '../protocol/types.js';
 import type { DeadlineClock } from '../timers/deadline-clock.js';
 import type { Device } from '../users/directory.js';
+import type { CallBus, DirectCallNotice } from './call-bus.js';
 
 export interface DirectCallsDeps {
   stats: Stats;
@@ -34,6 +35,8 @@ export interface DirectCallsDeps {
   parent(): AnyActorRef;
   ringClock: DeadlineClock | null;
   lifecycle?: Pick<Lifecycle, 'callStarted' | 'callAnswered' | 'callEnded'>;
+  /** Redis engine: the call bus to the nodes holding rung devices; null: one process. */
+  bus: CallBus | null;
 }
 
 /** One direct call: what the connection chart reads (CallView with its devices), and the record. */
@@ -50,7 +53,25 @@ export interface DirectCall extends CallView {
   readonly proposedAt: number;
   acceptedAt: number;
   readonly actor: DirectCallActor;
+  readonly mirror: false;
 }
+
+/** A direct call another node owns, rung on devices of this node (Redis engine): enough to answer
+ * at the edge, forward its devices' frames to the owner, and end it for them if the owner's node dies. */
+export interface DirectMirror extends CallView {
+  readonly mirror: true;
+  readonly sid: string;
+  readonly caller: string;
+  readonly callee: '';
+  /** This node's devices the propose rang (whose session has not ended). */
+  readonly devices: Set<string>;
+  readonly owner: string;
+  readonly ids: CallIds;
+  /** A device here sent session-accept: the call is (about to be) active for it. */
+  accepted: boolean;
+}
+
+type Known = DirectCall | DirectMirror;
 
 /** The chart event each call action makes; the rest (transport-info, session-info…) is `party.other`. */
 const STEP_OF: Record<string, DirectStep> = Object.assign(Object.create(null) as Record<string, DirectStep>, {
@@ -64,9 +85,9 @@ const STEP_OF: Record<string, DirectStep> = Object.assign(Object.create(null) as
 const RING_TIMEOUT: DirectCallEvent = { type: 'ring.timeout' };
 
 export class DirectCalls implements DirectCallOwner {
-  private readonly bySid = new Map<string, DirectCall>();
+  private readonly bySid = new Map<string, Known>();
   /** The direct calls each connection of this node is a party to (caller or rung device): its end ends them. */
-  private readonly byConnection = new Map<string, Set<DirectCall>>();
+  private readonly byConnection = new Map<string, Set<Known>>();
   private readonly machine: ProvidedDirectCallMachine;
 
   constructor(private readonly deps: DirectCallsDeps) {
@@ -77,20 +98,26 @@ export class DirectCalls implements DirectCallOwner {
     return this.bySid.size;
   }
 
-  get(sid: string): DirectCall | undefined {
+  get(sid: string): Known | undefined {
     return this.bySid.get(sid);
+  }
+
+  /** The call of a sid this node owns (not a mirror). */
+  private owned(sid: string): DirectCall | undefined {
+    const call = this.bySid.get(sid);
+    return call === undefined || call.mirror ? undefined : call;
   }
 
   /** Direct calls a connection placed and that are not over (users.maxDirectCallsPerConnection). */
   placedBy(connId: string): number {
     let n = 0;
-    for (const call of this.byConnection.get(connId) ?? []) if (call.caller === connId) n++;
+    for (const call of this.byConnection.get(connId) ?? []) if (!call.mirror && call.caller === connId) n++;
     return n;
   }
 
   /** The ring timeout of a direct call (the owner's shared ring clock holds sids of both kinds). */
   ringTimeout(sid: string): boolean {
-    const call = this.bySid.get(sid);
+    const call = this.owned(sid);
     call?.actor.send(RING_TIMEOUT);
     return call !== undefined;
   }
@@ -112,21 +139,34 @@ export class DirectCalls implements DirectCallOwner {
     for (const d of user.devices) devices.set(d.id, d);
     const call: DirectCall = {
       sid, caller: callerId, callee: '', devices, callerUid, calleeUid: user.uid,
-      ids: { sid, initiator: j.initiator, responder: j.responder }, proposedAt: Date.now(), acceptedAt: 0,
+      ids: { sid, initiator: j.initiator, responder: j.responder }, proposedAt: Date.now(), acceptedAt: 0, mirror: false,
       actor: createDirectCallActor(this.machine, { sid, caller: callerId, ringing: devices.size }, this.deps.parent()),
     };
     this.bySid.set(sid, call);
     this.index(callerId, call);
     for (const d of devices.values()) if (d.node === undefined) this.index(d.id, call);
+    // Each node holding rung devices gets the call's mirror before the propose (one ordered connection).
+    const bus = this.deps.bus;
+    if (bus !== null) {
+      for (const [node, ids] of nodesOf(devices)) {
+        bus.tell(node, { t: 'do', sid, caller: callerId, owner: bus.nodeId, devices: ids, initiator: j.initiator, responder: j.responder });
+      }
+    }
     call.actor.start();
     for (const device of devices.values()) this.write(device, msg);
     this.deps.lifecycle?.callStarted?.(factsOf(call));
   }
 
   /** A party's frame (the caller's, or a rung device's): the chart routes it. */
-  step(call: DirectCall, from: string, msg: RelayEnvelope): void {
+  step(call: Known, from: string, msg: RelayEnvelope): void {
     const j = msg.jsongle;
     this.deps.stats.countDirectRelay(j.action);
+    if (call.mirror) {
+      // A device here: the owner's chart decides (its node writes any refusal back through this node).
+      if (j.action === 'session-accept') call.accepted = true;
+      this.deps.bus?.tell(call.owner, { t: 'df', sid: call.sid, from, m: msg });
+      return;
+    }
     const type: DirectStep = j.action === 'session-info' && j.reason === 'ringing' ? 'party.ringing' : STEP_OF[j.action] ?? 'party.other';
     const byCaller = from === call.caller;
     call.actor.send({ type, by: byCaller ? 'caller' : 'device', device: byCaller ? '' : from, frame: msg });
@@ -137,6 +177,13 @@ export class DirectCalls implements DirectCallOwner {
     const calls = this.byConnection.get(connId);
     if (calls === undefined) return;
     for (const call of [...calls]) {
+      if (call.mirror) {
+        this.unindex(connId, call);
+        call.devices.delete(connId);
+        this.deps.bus?.tell(call.owner, { t: 'dg', sid: call.sid, device: connId });
+        if (call.devices.size === 0) this.forget(call);
+        continue;
+      }
       const byCaller = connId === call.caller;
       if (!byCaller) call.devices.delete(connId);
       call.actor.send({ type: 'party.gone', by: byCaller ? 'caller' : 'device', device: byCaller ? '' : connId });
@@ -154,7 +201,7 @@ export class DirectCalls implements DirectCallOwner {
   }
 
   relayToCaller(context: DirectCallContext, e: DirectPartyEvent): void {
-    const call = this.bySid.get(context.sid);
+    const call = this.owned(context.sid);
     if (call === undefined) return;
     const msg = e.frame as RelayEnvelope;
     stamp(msg);
@@ -164,7 +211,7 @@ export class DirectCalls implements DirectCallOwner {
   }
 
   relayToCallee(context: DirectCallContext, e: DirectPartyEvent): void {
-    const call = this.bySid.get(context.sid);
+    const call = this.owned(context.sid);
     const device = call?.devices.get(context.callee);
     if (call === undefined || device === undefined) return;
     const msg = e.frame as RelayEnvelope;
@@ -174,7 +221,7 @@ export class DirectCalls implements DirectCallOwner {
   }
 
   relayToRingingDevices(context: DirectCallContext, e: DirectPartyEvent): void {
-    const call = this.bySid.get(context.sid);
+    const call = this.owned(context.sid);
     if (call === undefined) return;
     const msg = e.frame as RelayEnvelope;
     stamp(msg);
@@ -183,7 +230,7 @@ export class DirectCalls implements DirectCallOwner {
   }
 
   retractOtherDevices(context: DirectCallContext, reason: 'answered-elsewhere' | 'declined-elsewhere'): void {
-    const call = this.bySid.get(context.sid);
+    const call = this.owned(context.sid);
     if (call === undefined) return;
     for (const device of call.devices.values()) {
       if (device.id !== context.callee) this.deps.sendToDevice(device, this.deps.builder.callRetract(device.id, call.ids, reason));
@@ -191,7 +238,7 @@ export class DirectCalls implements DirectCallOwner {
   }
 
   refuse(context: DirectCallContext, e: DirectPartyEvent, why: 'late' | 'stranger'): void {
-    const call = this.bySid.get(context.sid);
+    const call = this.owned(context.sid);
     const device = call?.devices.get(e.device);
     if (device === undefined) return;
     const code = why === 'late' ? ErrorCode.AnsweredElsewhere : ErrorCode.NotCallParty;
@@ -200,30 +247,30 @@ export class DirectCalls implements DirectCallOwner {
   }
 
   tellCallerUnreachable(context: DirectCallContext, why: 'gone' | 'timeout'): void {
-    const call = this.bySid.get(context.sid);
+    const call = this.owned(context.sid);
     if (call !== undefined) this.deps.send(call.caller, this.deps.builder.callUnreachable(call.caller, call.ids, why));
   }
 
   tellCalleeUnreachable(context: DirectCallContext, why: 'gone'): void {
-    const call = this.bySid.get(context.sid);
+    const call = this.owned(context.sid);
     const device = call?.devices.get(context.callee);
     if (call !== undefined && device !== undefined) this.deps.sendToDevice(device, this.deps.builder.callUnreachable(device.id, call.ids, why));
   }
 
   retractForCallee(context: DirectCallContext, why: 'gone'): void {
-    const call = this.bySid.get(context.sid);
+    const call = this.owned(context.sid);
     const device = call?.devices.get(context.callee);
     if (call !== undefined && device !== undefined) this.deps.sendToDevice(device, this.deps.builder.callRetract(device.id, call.ids, why));
   }
 
   retractRingingDevices(context: DirectCallContext, why: 'gone' | 'timeout'): void {
-    const call = this.bySid.get(context.sid);
+    const call = this.owned(context.sid);
     if (call === undefined) return;
     for (const device of call.devices.values()) this.deps.sendToDevice(device, this.deps.builder.callRetract(device.id, call.ids, why));
   }
 
   activated(context: DirectCallContext): void {
-    const call = this.bySid.get(context.sid);
+    const call = this.owned(context.sid);
     if (call === undefined) return;
     const { stats } = this.deps;
     call.acceptedAt = Date.now();
@@ -239,9 +286,12 @@ export class DirectCalls implements DirectCallOwner {
 
   /** The call reached `ended`: count it, write its call-detail record, forget it. */
   ended(context: DirectCallContext): void {
-    const call = this.bySid.get(context.sid);
+    const call = this.owned(context.sid);
     if (call === undefined) return;
     this.forget(call);
+    const bus = this.deps.bus;
+    // The mirrors go with the call (after any retract or ending this call wrote: same ordered connection).
+    if (bus !== null) for (const node of nodesOf(call.devices).keys()) bus.tell(node, { t: 'de', sid: call.sid });
     const { stats, logger } = this.deps;
     const reason = context.reason ?? 'terminate';
     stats.countCallEnded(reason);
@@ -258,7 +308,7 @@ export class DirectCalls implements DirectCallOwner {
   /** Calls whose actor failed (a bug in an action): logged and forgotten. */
   forgetFailed(): void {
     for (const call of [...this.bySid.values()]) {
-      if (call.actor.getSnapshot().status !== 'error') continue;
+      if (call.mirror || call.actor.getSnapshot().status !== 'error') continue;
       this.deps.logger.error('direct call actor failed', { sid: call.sid });
       this.deps.ringClock?.remove(call.sid);
       this.forget(call);
@@ -276,20 +326,87 @@ export class DirectCalls implements DirectCallOwner {
     this.deps.sendToDevice(device, JSON.stringify(msg));
   }
 
-  private index(connId: string, call: DirectCall): void {
+  // --- Redis engine: what the other nodes' call owners say ---
+
+  onNotice(n: DirectCallNotice): void {
+    const known = this.bySid.get(n.sid);
+    switch (n.t) {
+      case 'do': {
+        if (known !== undefined) return;
+        const mirror: DirectMirror = {
+          mirror: true, sid: n.sid, caller: n.caller, callee: '', devices: new Set(n.devices), owner: n.owner,
+          ids: { sid: n.sid, initiator: n.initiator, responder: n.responder }, accepted: false,
+        };
+        this.bySid.set(n.sid, mirror);
+        for (const id of n.devices) this.index(id, mirror);
+        return;
+      }
+      case 'df':
+        // A device of another node: the owner's chart routes its frame (a stranger's is refused there).
+        if (known !== undefined && !known.mirror && known.devices.has(n.from)) this.step(known, n.from, n.m as RelayEnvelope);
+        return;
+      case 'dg':
+        if (known !== undefined && !known.mirror && known.devices.delete(n.device)) {
+          known.actor.send({ type: 'party.gone', by: 'device', device: n.device });
+        }
+        return;
+      case 'de':
+        if (known?.mirror === true) this.forget(known);
+        return;
+    }
+  }
+
+  /**
+   * A node is gone. Calls owned here: its devices are gone (each heard by the chart). Mirrors of
+   * calls it owned: this node ends them for its devices, in the form their library accepts.
+   */
+  nodeGone(node: string): void {
+    for (const call of [...this.bySid.values()]) {
+      if (!call.mirror) {
+        for (const device of [...call.devices.values()]) {
+          if (device.node !== node || !call.devices.delete(device.id)) continue;
+          call.actor.send({ type: 'party.gone', by: 'device', device: device.id });
+        }
+        continue;
+      }
+      if (call.owner !== node) continue;
+      this.forget(call);
+      const { builder } = this.deps;
+      for (const id of call.devices) {
+        this.deps.send(id, call.accepted ? builder.callUnreachable(id, call.ids, 'gone') : builder.callRetract(id, call.ids, 'gone'));
+      }
+    }
+  }
+
+  private index(connId: string, call: Known): void {
     let calls = this.byConnection.get(connId);
     if (calls === undefined) this.byConnection.set(connId, (calls = new Set()));
     calls.add(call);
   }
 
-  private forget(call: DirectCall): void {
-    this.bySid.delete(call.sid);
-    for (const connId of [call.caller, ...call.devices.keys()]) {
-      const calls = this.byConnection.get(connId);
-      calls?.delete(call);
-      if (calls?.size === 0) this.byConnection.delete(connId);
-    }
+  private unindex(connId: string, call: Known): void {
+    const calls = this.byConnection.get(connId);
+    calls?.delete(call);
+    if (calls?.size === 0) this.byConnection.delete(connId);
   }
+
+  private forget(call: Known): void {
+    this.bySid.delete(call.sid);
+    if (!call.mirror) this.unindex(call.caller, call);
+    for (const connId of call.devices.keys()) this.unindex(connId, call);
+  }
+}
+
+/** The devices held by other nodes, by node. */
+function nodesOf(devices: Map<string, Device>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const d of devices.values()) {
+    if (d.node === undefined) continue;
+    const ids = out.get(d.node);
+    if (ids === undefined) out.set(d.node, [d.id]);
+    else ids.push(d.id);
+  }
+  return out;
 }
 
 /** What the lifecycle hooks report of a direct call (a copy); the callee is the pinned device once there is one. */
