@@ -337,6 +337,14 @@ export const configSchema = {
       format: 'nat', default: 60, env: 'calls_ringTimeoutSec',
     },
   },
+  // --- users: session-register and direct calls to a uid (src/users/, users-calls-sessions.md §2) ---
+  users: {
+    maxDevicesPerUser: {
+      doc: 'Connections one uid may have registered (session-register) at once, across the cluster; one more gets iq-error 403009.',
+      format: 'positiveInt', default: 16, env: 'users_maxDevicesPerUser',
+    },
+  },
+  // --- end of users ---
   // --- resume: sessions that outlive their socket (src/connections/sessions.ts) ---
   resume: {
     windowSec: {

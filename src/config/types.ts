@@ -48,6 +48,8 @@ export interface Config {
   readonly cert: string;
   readonly inspect: { readonly enabled: boolean; readonly url: string };
   readonly calls: { readonly ringTimeoutSec: number };
+  /** session-register (src/users/). */
+  readonly users: { readonly maxDevicesPerUser: number };
   readonly resume: ResumeConfig;
   readonly socketio: SocketIOConfig;
   /** The /admin/ routes (src/admin/). */
@@ -103,13 +105,14 @@ export interface ClusterConfig {
 }
 
 /** Partial config for tests and embedding: nested groups may be given in part. */
-export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit' | 'calls' | 'auth' | 'turn' | 'stun' | 'resume' | 'socketio' | 'admin' | 'webhooks'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'rateLimit' | 'inspect' | 'upgradeLimit' | 'cluster' | 'limits' | 'authFailureLimit' | 'calls' | 'users' | 'auth' | 'turn' | 'stun' | 'resume' | 'socketio' | 'admin' | 'webhooks'>> & {
   admin?: Partial<Config['admin']>;
   webhooks?: Partial<Config['webhooks']>;
   socketio?: Partial<Config['socketio']>;
   limits?: Partial<Config['limits']>;
   authFailureLimit?: Partial<Config['authFailureLimit']>;
   calls?: Partial<Config['calls']>;
+  users?: Partial<Config['users']>;
   resume?: Partial<Config['resume']>;
   rateLimit?: Partial<Config['rateLimit']>;
   upgradeLimit?: Partial<Config['upgradeLimit']>;
