@@ -51,7 +51,7 @@ export class RedisCluster {
    * reaps, every node reads the same log, once each, because only the answer moves its cursor.
    */
   onNodeGone: (nodeId: string) => void = () => {};
-  /** How far this node has read the gone log (-1: not yet; the first read starts at its end). */
+  /** How far this node has read the gone log (-1: not yet; the first resync starts it at the log's end). */
   private goneCursor = -1;
   private readonly link: RedisLink;
   private readonly names: RedisNames;
@@ -251,6 +251,9 @@ export class RedisCluster {
       while ((membership.inFlight > 0 || this.directory.inFlight > 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       const kept = await membership.resync();
       const registrations = await this.directory.resync();
+      // Before this node is first healthy it holds nothing anyone could have reached: the nodes
+      // gone until now are none of its business, every one gone after is (read in the beats).
+      if (this.goneCursor < 0) this.nodesGone((await this.link.run('jsongleGoneSince', [this.config.cluster.keyPrefix, -1])) as (string | number)[]);
       if (this.stopped) return;
       this.resyncs++;
       this.dirty = false;
@@ -279,16 +282,17 @@ export class RedisCluster {
       if (added === 1 && this.healthy) this.markDirty('node was not registered in redis');
       else if (this.dirty && !this.recovering) this.scheduleRecover();
       // Sent in one write: the gone log is read after this reap ran, so the reaper hears at once.
+      // Not read before the first resync started the cursor (recover), so no start-up read races it.
       const [reaped, gone] = (await Promise.all([
         this.link.run('jsongleReap', [prefix, ttl, interval]),
-        this.link.run('jsongleGoneSince', [prefix, this.goneCursor]),
-      ])) as [(string | number)[], (string | number)[]];
+        this.goneCursor < 0 ? null : this.link.run('jsongleGoneSince', [prefix, this.goneCursor]),
+      ])) as [(string | number)[], (string | number)[] | null];
       for (let i = 0; i < reaped.length; i += 2) {
         this.reapedMembers += Number(reaped[i + 1]);
         this.logger.warn('removed the members and registrations of a dead node', { deadNode: reaped[i], members: Number(reaped[i + 1]), by: this.nodeId });
       }
       this.heartbeats++;
-      this.nodesGone(gone);
+      if (gone !== null) this.nodesGone(gone);
     } catch (err) {
       // A timeout was reported (at most once per outage) by down(); anything else is logged here.
       if (!(err instanceof CommandTimeout)) this.logger.error('heartbeat failed', { nodeId: this.nodeId, error: (err as Error).message });
