@@ -89,8 +89,8 @@ local function removeNode(node)
   end
   redis.call('DEL', P .. 'n:' .. node .. ':c')
   removeDevices(node)
-  recordGone(node)
-  redis.call('SREM', P .. 'nodes', node)
+  -- Told once per removal: a node stopping after it was reaped (and before it wrote itself back) is not gone twice.
+  if redis.call('SREM', P .. 'nodes', node) == 1 then recordGone(node) end
   redis.call('HDEL', P .. 'deadlines', node)
   return count
 end

@@ -102,26 +102,31 @@ describe('the user directory across nodes', function () {
   });
 
   it('answers unavailable and failed while Redis is frozen, never throws, and repairs Redis when it wakes', async () => {
-    const a = await start(fx.redis.url, 'dir-freeze', { commandTimeoutMs: COMMAND_TIMEOUT_MS });
+    const a = await start(fx.redis.url, 'dir-freeze', { commandTimeoutMs: COMMAND_TIMEOUT_MS, maxDevicesPerUser: 5 });
     const uid = uidFor('freeze');
-    await register(a.directory, uid, 'kept');
-    await register(a.directory, uid, 'dropped');
+    for (const conn of ['kept', 'dropped', 'dropped-later']) await register(a.directory, uid, conn);
     const cli = fx.redis.cli();
 
     fx.redis.pause();
     const asked = Date.now();
-    // Sent to a silent Redis (or refused at once once the node knows): never left waiting.
+    // Sent to a silent Redis while the node still thinks it healthy: given up after the command timeout.
+    expect(() => a.directory.unregister(uid, 'dropped')).not.to.throw();
     const [late, read] = await Promise.all([register(a.directory, uid, 'late'), devicesOf(a.directory, uid)]);
     expect(late).to.equal('unavailable');
     expect(read).to.equal('failed');
     expect(Date.now() - asked).to.be.at.most(COMMAND_TIMEOUT_MS + 2000);
+    const debug = a.logger.lines.filter((l) => l.level === 'debug').map((l) => l.message);
+    expect(debug.some((m) => m.startsWith('session-register not decided'))).to.equal(true);
     await waitFor(() => a.cluster.status().healthy === false, 'node unhealthy', 3000);
+    await waitFor(() => a.logger.lines.some((l) => l.message.startsWith('session-unregister not written')), 'the unregister given up', 3000);
+    // Known unhealthy: refused and decided locally at once, nothing sent.
     expect(await register(a.directory, uid, 'later')).to.equal('unavailable');
-    expect(() => a.directory.unregister(uid, 'dropped')).not.to.throw();
+    expect(await devicesOf(a.directory, uid)).to.equal('failed');
+    expect(() => a.directory.unregister(uid, 'dropped-later')).not.to.throw();
     fx.redis.resume();
 
     await waitFor(() => a.cluster.status().healthy, 'node healthy again', 10_000);
-    // Redis ran the timed-out register when it woke; the resync took it back out, and the unregister in.
+    // Redis ran the timed-out scripts when it woke; the resync then left exactly what the node holds.
     expect(await cli.hgetall(`jsongle:u:${uid}`)).to.deep.equal({ kept: a.nodeId });
     expect(await devicesOf(a.directory, uid)).to.deep.equal([{ id: 'kept' }]);
     expect(await register(a.directory, uid, 'after')).to.equal(2);
