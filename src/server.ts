@@ -149,7 +149,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   membership = cluster ? cluster.attach(rooms, connections) : new LocalMembership(rooms);
   // --- users: the directory (which connections a uid is reachable at) and its owner on this node ---
   const users: Users = new Users({
-    directory: new LocalDirectory(config.users.maxDevicesPerUser),
+    directory: cluster ? cluster.directory : new LocalDirectory(config.users.maxDevicesPerUser),
     stats, builder, lifecycle,
     send: (connId, text) => connections.send(connId, text),
     sendToDevice: (device, text) => connections.sendToDevice(device, text),
@@ -157,6 +157,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     tell: (connId, event) => connections.tell(connId, event),
     has: (connId) => connections.has(connId),
   });
+  // A node gone (its heartbeat expired, or it stopped): direct calls with a party there end for it.
+  if (cluster) cluster.onNodeGone = (node) => calls.nodeGone(node);
   // Workers of one host share wsPort (SO_REUSEPORT); a single process holds it exclusively.
   const listenWs = (config.cluster?.workers ?? 1) > 1 ? listenShared : listen;
 
@@ -314,6 +316,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         // After the drain: the leaves of every closed connection are in Redis before this node leaves it.
         await cluster?.stop();
         calls.stop();
+        users.clear();
         connections.sessions?.stop();
         // The drain's last events (members left, rooms closed) get a moment to go out.
         await webhookQueue?.settle(Math.min(config.webhooks.timeoutMs, 2000));

@@ -23,6 +23,7 @@ import { RedisMembership } from './redis-membership.js';
 import type { ClusterStatus } from '../observability/cluster-status.js';
 import { RedisPubSub } from './redis-pubsub.js';
 import { RedisCallBus } from './redis-call-bus.js';
+import { RedisDirectory } from './redis-directory.js';
 import type { Rooms } from '../rooms/rooms.js';
 import type { AdminBus } from '../admin/cluster-peers.js';
 
@@ -35,6 +36,23 @@ export class RedisCluster {
   readonly pubsub: RedisPubSub;
   /** Calls whose parties sit on two nodes (src/calls/call-bus.ts). */
   readonly callBus: RedisCallBus;
+  /** Which connections a uid is reachable at, on every node (src/users/directory.ts). */
+  readonly directory: RedisDirectory;
+  /**
+   * A node was removed from the cluster (its heartbeat expired and some node reaped it, or it
+   * stopped): its members and registrations are gone from Redis, so call owners end the calls
+   * whose parties were there. Fires once per removed node on every live node, this one included,
+   * never for this node itself, within one heartbeat interval of the removal.
+   *
+   * How: the reap (or stop) appends the node to a log in Redis, in the same script that removes
+   * it, and every node reads the log past its own cursor in each heartbeat (jsongleGoneSince).
+   * Not a pub/sub notice from the reaper: a node whose subscriber link is down at that moment
+   * would never hear it, while a cursor catches up when the link returns; and whichever node
+   * reaps, every node reads the same log, once each, because only the answer moves its cursor.
+   */
+  onNodeGone: (nodeId: string) => void = () => {};
+  /** How far this node has read the gone log (-1: not yet; the first resync starts it at the log's end). */
+  private goneCursor = -1;
   private readonly link: RedisLink;
   private readonly names: RedisNames;
   private readonly interest: Interest;
@@ -73,6 +91,16 @@ export class RedisCluster {
     });
     this.pubsub = new RedisPubSub(app, this.link, this.names, this.nodeId, () => this.healthy);
     this.callBus = new RedisCallBus(this.nodeId, c.keyPrefix, c.heartbeatTtlMs, this.pubsub, this.link.run, logger);
+    this.directory = new RedisDirectory({
+      nodeId: this.nodeId,
+      prefix: c.keyPrefix,
+      maxDevicesPerUser: config.users.maxDevicesPerUser,
+      run: this.link.run,
+      logger,
+      isHealthy: () => this.healthy,
+      isAnswering: () => this.link.cmdReady,
+      markDirty: (reason) => this.markDirty(reason),
+    });
     this.link.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     for (const conn of [this.link.cmd, this.link.sub]) {
       conn.on('ready', () => this.scheduleRecover());
@@ -220,13 +248,17 @@ export class RedisCluster {
       await this.interest.resubscribe(this.nodeChannel);
       // Operations already under way finish first (they fail fast without Redis, and new joins are refused).
       const until = Date.now() + this.config.cluster.heartbeatTtlMs + 1000;
-      while (membership.inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      while ((membership.inFlight > 0 || this.directory.inFlight > 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       const kept = await membership.resync();
+      const registrations = await this.directory.resync();
+      // Before this node is first healthy it holds nothing anyone could have reached: the nodes
+      // gone until now are none of its business, every one gone after is (read in the beats).
+      if (this.goneCursor < 0) this.nodesGone((await this.link.run('jsongleGoneSince', [this.config.cluster.keyPrefix, -1])) as (string | number)[]);
       if (this.stopped) return;
       this.resyncs++;
       this.dirty = false;
       this.healthy = true;
-      this.logger.info('cluster healthy: memberships synchronised with redis', { nodeId: this.nodeId, members: kept, resyncs: this.resyncs });
+      this.logger.info('cluster healthy: memberships synchronised with redis', { nodeId: this.nodeId, members: kept, registrations, resyncs: this.resyncs });
       this.becameHealthy?.();
       this.becameHealthy = null;
     } catch (err) {
@@ -249,17 +281,38 @@ export class RedisCluster {
       // Not registered while we thought we were: reaped while alive (a stall), or Redis lost its data.
       if (added === 1 && this.healthy) this.markDirty('node was not registered in redis');
       else if (this.dirty && !this.recovering) this.scheduleRecover();
-      const reaped = (await this.link.run('jsongleReap', [prefix, ttl, interval])) as (string | number)[];
+      // Sent in one write: the gone log is read after this reap ran, so the reaper hears at once.
+      // Not read before the first resync started the cursor (recover), so no start-up read races it.
+      const [reaped, gone] = (await Promise.all([
+        this.link.run('jsongleReap', [prefix, ttl, interval]),
+        this.goneCursor < 0 ? null : this.link.run('jsongleGoneSince', [prefix, this.goneCursor]),
+      ])) as [(string | number)[], (string | number)[] | null];
       for (let i = 0; i < reaped.length; i += 2) {
         this.reapedMembers += Number(reaped[i + 1]);
-        this.logger.warn('removed the members of a dead node', { deadNode: reaped[i], members: Number(reaped[i + 1]), by: this.nodeId });
+        this.logger.warn('removed the members and registrations of a dead node', { deadNode: reaped[i], members: Number(reaped[i + 1]), by: this.nodeId });
       }
       this.heartbeats++;
+      if (gone !== null) this.nodesGone(gone);
     } catch (err) {
       // A timeout was reported (at most once per outage) by down(); anything else is logged here.
       if (!(err instanceof CommandTimeout)) this.logger.error('heartbeat failed', { nodeId: this.nodeId, error: (err as Error).message });
     } finally {
       this.beating = false;
+    }
+  }
+
+  /** The answer of jsongleGoneSince: the new cursor, then the nodes removed since the old one. */
+  private nodesGone([seq, ...nodes]: (string | number)[]): void {
+    this.goneCursor = Number(seq);
+    if (this.stopped) return;
+    for (const node of nodes) {
+      // This node reaped while alive (a stall): it writes itself back; nothing of it is gone here.
+      if (node === this.nodeId) continue;
+      try {
+        this.onNodeGone(String(node));
+      } catch (err) {
+        this.logger.error('onNodeGone failed', { deadNode: node, error: (err as Error).message });
+      }
     }
   }
 }

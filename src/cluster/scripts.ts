@@ -14,6 +14,8 @@
  *   P clock          hash  t: Redis TIME (ms) of the last heartbeat or reap any node ran;
  *                          v: heard time (ms), the clock deadlines are judged by
  *   P k:<rid>        string  sid of the room's live cross-node call (call-scripts.ts: the glare arbiter)
+ *   P u:<uid>, P n:<node>:u, P gone, P gone:seq   the user directory and the log of removed nodes
+ *                          (directory-scripts.ts): a dead or stopped node's registrations go with its members
  *
  * Heard time is Redis-side time with the silences cut out: between two heartbeat/reap scripts it
  * advances by the Redis TIME elapsed, but by at most one heartbeat interval. Live nodes run those
@@ -31,10 +33,12 @@
  */
 
 import { CALL_SCRIPTS } from './call-scripts.js';
+import { DIRECTORY_LUA, DIRECTORY_SCRIPTS } from './directory-scripts.js';
 
 /** Helpers shared by every script (prepended). ARGV[1] is always the key prefix. */
 const PRELUDE = `
 local P = ARGV[1]
+${DIRECTORY_LUA}
 local function rk(rid, s) return P .. 'r:' .. rid .. ':' .. s end
 local function notice(t, rid, kind, rec)
   return 'm{"t":"' .. t .. '","rid":' .. cjson.encode(rid) .. ',"kind":' .. cjson.encode(kind) .. ',"m":' .. rec .. '}'
@@ -68,7 +72,8 @@ local function addMember(rid, kind, conn, node, profile)
   redis.call('HINCRBY', rk(rid, 'n'), node, 1)
   return rec
 end
--- Removes every membership a node holds, announcing each to the other holders (x); returns how many.
+-- Removes every membership a node holds, announcing each to the other holders (x), and its
+-- registrations (every live node hears of it through the gone log); returns the members removed.
 local function removeNode(node)
   local count = 0
   for _, conn in ipairs(redis.call('SMEMBERS', P .. 'n:' .. node .. ':c')) do
@@ -83,7 +88,9 @@ local function removeNode(node)
     redis.call('DEL', P .. 'c:' .. conn)
   end
   redis.call('DEL', P .. 'n:' .. node .. ':c')
-  redis.call('SREM', P .. 'nodes', node)
+  removeDevices(node)
+  -- Told once per removal: a node stopping after it was reaped (and before it wrote itself back) is not gone twice.
+  if redis.call('SREM', P .. 'nodes', node) == 1 then recordGone(node) end
   redis.call('HDEL', P .. 'deadlines', node)
   return count
 end
@@ -246,6 +253,12 @@ export const SCRIPTS = {
   jsongleReap: PRELUDE + REAP,
   jsongleStop: PRELUDE + STOP,
   jsongleResync: PRELUDE + RESYNC,
+  // --- users: the directory (directory-scripts.ts) ---
+  jsongleRegister: PRELUDE + DIRECTORY_SCRIPTS.jsongleRegister,
+  jsongleUnregister: PRELUDE + DIRECTORY_SCRIPTS.jsongleUnregister,
+  jsongleDevices: PRELUDE + DIRECTORY_SCRIPTS.jsongleDevices,
+  jsongleDirectoryResync: PRELUDE + DIRECTORY_SCRIPTS.jsongleDirectoryResync,
+  jsongleGoneSince: PRELUDE + DIRECTORY_SCRIPTS.jsongleGoneSince,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
