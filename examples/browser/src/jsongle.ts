@@ -1,6 +1,6 @@
 /**
- * A minimal JSONgle client: the session-hello handshake, room join/leave as iq-set requests, and
- * relayed actions addressed to a room. No library: over a plain browser WebSocket the protocol is
+ * A minimal JSONgle client: the session-hello handshake, room join/leave and user registration as
+ * iq-set requests, and relayed actions addressed to a room or (once registered) to a uid. No library: over a plain browser WebSocket the protocol is
  * one JSON object per text frame (docs/protocol.md); over Socket.IO (the 2.x apps' way) the same
  * objects ride the "jsongle" event (wires.ts), and Socket.IO's own reconnection replaces resume.
  *
@@ -209,9 +209,29 @@ export class JsongleClient {
     await this.request('session-leave', { rid });
   }
 
-  /** A call or message action to the other members of a room. */
-  relay(rid: string, jsongle: Jsongle): void {
-    this.write({ id: crypto.randomUUID(), from: this.connectionId, to: rid, jsongle });
+  /**
+   * Makes this connection reachable at its hello's uid (session-register): a call or message to the
+   * uid reaches it, with every other device registered at that uid. Resolves with the number of those
+   * devices, this one included. Idempotent; lasts until unregister() or the end of the session (a
+   * resumed session stays registered).
+   */
+  async register(): Promise<number> {
+    const reply = await this.request('session-register', {});
+    return (reply.jsongle.description as { devices: number }).devices;
+  }
+
+  /** No longer reachable at the uid (rejects with JsongleError 404004 when not registered). */
+  async unregister(): Promise<void> {
+    await this.request('session-unregister', {});
+  }
+
+  /**
+   * A call or message action to `to`: a room this connection is in (its other members get it), else,
+   * once registered, a uid (every registered device of it, or within a call the one that answered).
+   * A room the sender is in wins over a uid of the same name.
+   */
+  relay(to: string, jsongle: Jsongle): void {
+    this.write({ id: crypto.randomUUID(), from: this.connectionId, to, jsongle });
   }
 
   /** A message for the server itself that expects no answer (session-metrics). */

@@ -1,17 +1,29 @@
 /**
- * The demo page: open it in two tabs with the same room, join in both, press Call in one.
+ * The demo page: open it in two tabs with the same room, join in both, press Call in one. Or call a
+ * user: every page registers at its name after hello (session-register), so "Call user" with
+ * another page's name rings every page (device) registered at that name; the first to answer takes
+ * the call and the others stop ringing (docs/protocol.md, "Calling a user").
  * Settings come from the form or the query string (?server=ws://127.0.0.1:8080/&room=demo&name=alice
- * &token=…&jwt=…&relay=1&autojoin=1&autocall=1), so a test can drive two pages without clicking:
- * `token` is the server's appToken, `jwt` an identity token, `relay=1` allows only TURN-relayed paths
- * (iceTransportPolicy "relay"). The ICE servers come from the server's hello ack.
+ * &token=…&jwt=…&relay=1&autojoin=1&autocall=1&callto=bob&answer=manual), so a test can drive pages
+ * without clicking: `token` is the server's appToken, `jwt` an identity token, `relay=1` allows only
+ * TURN-relayed paths (iceTransportPolicy "relay"), `callto=<uid>` calls that user once connected,
+ * `answer=manual` lets incoming calls ring until Answer or Decline. An empty room joins none (direct
+ * calls only). The ICE servers come from the server's hello ack.
  * window.demo mirrors the page's state for tests and for curious developers in the console.
  */
 import { Call, type CallPhase, type CandidateTypes } from './call.js';
-import { JsongleClient, type Envelope } from './jsongle.js';
+import { JsongleClient, JsongleError, type Envelope } from './jsongle.js';
 
 export interface DemoState {
-  status: 'idle' | 'connecting' | 'joined' | 'error' | 'closed';
+  /** `online`: helloed (and registered) without a room; `joined`: in the room too. */
+  status: 'idle' | 'connecting' | 'online' | 'joined' | 'error' | 'closed';
   phase: CallPhase;
+  /** Reachable at `uid` (session-register answered), with `devices` registered at it, this page included. */
+  registered: boolean;
+  devices: number;
+  uid: string;
+  /** The room's rid, or the other party's uid in a direct call ('' before any call). */
+  peer: string;
   connectionState: RTCPeerConnectionState | 'new';
   members: string[];
   /** The ICE servers the server handed out. */
@@ -30,7 +42,10 @@ declare global {
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
-const state: DemoState = { status: 'idle', phase: 'idle', connectionState: 'new', members: [], iceServers: [], candidateTypes: null, log: [] };
+const state: DemoState = {
+  status: 'idle', phase: 'idle', registered: false, devices: 0, uid: '', peer: '',
+  connectionState: 'new', members: [], iceServers: [], candidateTypes: null, log: [],
+};
 window.demo = state;
 
 function render(): void {
@@ -38,10 +53,15 @@ function render(): void {
   $('phase').textContent = state.phase;
   $('pc-state').textContent = state.connectionState;
   $('members').textContent = state.members.length === 0 ? '(nobody else)' : state.members.join(', ');
+  $('registered').textContent = state.registered ? `${state.uid} (${state.devices} device${state.devices === 1 ? '' : 's'})` : 'no';
   document.body.dataset.phase = state.phase;
-  $<HTMLButtonElement>('call').disabled = state.status !== 'joined' || state.members.length === 0 || !['idle', 'ended', 'failed'].includes(state.phase);
-  $<HTMLButtonElement>('hangup').disabled = ['idle', 'ended', 'failed'].includes(state.phase);
-  $<HTMLButtonElement>('join').disabled = state.status === 'connecting' || state.status === 'joined';
+  const idle = ['idle', 'ended', 'failed'].includes(state.phase);
+  $<HTMLButtonElement>('call').disabled = state.status !== 'joined' || state.members.length === 0 || !idle;
+  $<HTMLButtonElement>('call-user').disabled = !state.registered || (state.status !== 'joined' && state.status !== 'online') || !idle;
+  $<HTMLButtonElement>('answer').disabled = !call?.canAnswer;
+  $<HTMLButtonElement>('decline').disabled = !call?.canAnswer;
+  $<HTMLButtonElement>('hangup').disabled = idle;
+  $<HTMLButtonElement>('join').disabled = state.status === 'connecting' || state.status === 'joined' || state.status === 'online';
 }
 
 function log(line: string): void {
@@ -102,6 +122,7 @@ async function join(): Promise<void> {
     call = new Call(client, room, { uid: name }, {
       phase: (p, detail) => {
         state.phase = p;
+        state.peer = call?.peer ?? '';
         log(`call: ${p}${detail ? ` (${detail})` : ''}`);
         render();
       },
@@ -119,20 +140,51 @@ async function join(): Promise<void> {
       localStream: (s) => { $<HTMLVideoElement>('local').srcObject = s; },
       remoteStream: (s) => { $<HTMLVideoElement>('remote').srcObject = s; },
       log,
-    }, rtcConfig);
+    }, rtcConfig, params.get('answer') !== 'manual');
     client.onMessage((msg) => onMessage(msg, room));
-    const members = await client.join(room);
-    state.members = members.map((m) => m.uid);
-    state.status = 'joined';
-    log(`joined room ${room} with ${state.members.length} other member(s)`);
+    await register(client, name);
+    if (room) {
+      const members = await client.join(room);
+      state.members = members.map((m) => m.uid);
+      state.status = 'joined';
+      log(`joined room ${room} with ${state.members.length} other member(s)`);
+    } else {
+      state.status = 'online';
+      log('no room joined: direct calls only');
+    }
     render();
-    if (params.get('autocall') === '1' && state.members.length > 0) call.propose(state.members[0]);
+    const callto = params.get('callto');
+    if (callto) callUser(callto);
+    else if (params.get('autocall') === '1' && state.members.length > 0) call.propose(state.members[0]);
   } catch (err) {
     state.status = 'error';
     state.error = String(err);
     log(`error: ${String(err)}`);
     render();
   }
+}
+
+/**
+ * Reachable at the hello's uid: a call to it rings this page and every other page with this name.
+ * A server without users (404001) leaves the page as it was: room calls only.
+ */
+async function register(client: JsongleClient, uid: string): Promise<void> {
+  state.uid = uid;
+  try {
+    state.devices = await client.register();
+    state.registered = true;
+    log(`registered as ${uid} (${state.devices} device(s) with this name)`);
+  } catch (err) {
+    log(`not registered (${err instanceof JsongleError ? err.message : String(err)}): room calls only`);
+  }
+  render();
+}
+
+/** A direct call: `session-propose` with `to: <uid>`, ringing every device registered at it. */
+function callUser(uid: string): void {
+  if (!call || !state.registered) return;
+  log(`calling user ${uid}`);
+  call.propose(uid, true);
 }
 
 function onMessage(msg: Envelope, room: string): void {
@@ -146,6 +198,7 @@ function onMessage(msg: Envelope, room: string): void {
     return;
   }
   if (j.action === 'session-error') {
+    // e.g. 409001: this device answered a direct call another device had already taken.
     log(`server error: ${JSON.stringify(j.description)}`);
     return;
   }
@@ -157,6 +210,13 @@ $<HTMLInputElement>('room').value = params.get('room') ?? 'demo';
 $<HTMLInputElement>('name').value = params.get('name') ?? `user-${Math.random().toString(36).slice(2, 6)}`;
 $('join').addEventListener('click', () => void join());
 $('call').addEventListener('click', () => call?.propose(state.members[0]));
+$<HTMLInputElement>('callee').value = params.get('callto') ?? '';
+$('call-user').addEventListener('click', () => {
+  const uid = $<HTMLInputElement>('callee').value.trim();
+  if (uid) callUser(uid);
+});
+$('answer').addEventListener('click', () => call?.answer());
+$('decline').addEventListener('click', () => call?.decline());
 $('hangup').addEventListener('click', () => call?.hangUp());
 render();
 if (params.get('autojoin') === '1') void join();
