@@ -185,7 +185,7 @@ describe("Errors: the original server's one-message crash inputs", () => {
   const INPUTS: CrashInput[] = [
     {
       name: 'an unknown iq-set query',
-      send: (a) => a.send(a.envelope({ action: 'iq-set', query: 'session-register', transaction: 't1', description: {} })),
+      send: (a) => a.send(a.envelope({ action: 'iq-set', query: 'session-roster', transaction: 't1', description: {} })),
       check: (a) => errorCode(a, 404001),
     },
     {
@@ -213,7 +213,7 @@ describe("Errors: the original server's one-message crash inputs", () => {
       send: (a) => a.send(a.envelope({ action: 'session-metrics' })),
       check: async (a) => {
         // Consumed silently: the next request's answer is the next thing the attacker gets.
-        const reply = await a.request('session-register', {});
+        const reply = await a.request('session-roster', {});
         expect(reply.jsongle.description.errorCode).to.equal(404001);
         await a.expectNoMessage();
       },

@@ -325,7 +325,7 @@ describe('Relay: session-metrics', () => {
     const [seconds, failed] = [stats.callSeconds, stats.callsFailed];
     a.send(a.envelope({ action: 'session-metrics', description: { duration: 12, error: 'ice-failed' } }));
     // The answer to a later request proves the metrics frame was handled (frames are handled in order).
-    await a.request('session-register', {});
+    await a.request('session-roster', {});
     expect(stats.callSeconds).to.equal(seconds + 12);
     expect(stats.callsFailed).to.equal(failed + 1);
     await b.expectNoMessage();
@@ -336,7 +336,7 @@ describe('Relay: session-metrics', () => {
     const a = await helloClient(srv().url(), 'alice');
     const initial = (await getJson(`${srv().restUrl}/stats`)).body;
     a.send(a.envelope({ action: 'session-metrics', description: { duration: 30, error: 'ice-failed' } }));
-    await a.request('session-register', {});
+    await a.request('session-roster', {});
     const final = (await getJson(`${srv().restUrl}/stats`)).body;
     expect(final.p2p_duration_total).to.equal(initial.p2p_duration_total + 30);
     expect(final.p2p_failed_total).to.equal(initial.p2p_failed_total + 1);
@@ -350,7 +350,7 @@ describe('Relay: session-metrics', () => {
     for (const duration of ['12', -5, null, { s: 1 }, [3]]) {
       a.send(a.envelope({ action: 'session-metrics', description: { duration } }));
     }
-    await a.request('session-register', {});
+    await a.request('session-roster', {});
     expect(srv().server.stats.callSeconds).to.equal(seconds);
     const stats = (await getJson(`${srv().restUrl}/stats`)).body;
     expect(Number.isFinite(stats.p2p_duration_total)).to.equal(true);
@@ -361,7 +361,7 @@ describe('Relay: session-metrics', () => {
     const [a, b] = await p2pPair(srv().url(), r);
     const seconds = srv().server.stats.callSeconds;
     a.send(a.envelope({ action: 'session-metrics', description: { duration: 5 } }, r));
-    await a.request('session-register', {});
+    await a.request('session-roster', {});
     expect(srv().server.stats.callSeconds).to.equal(seconds + 5);
     await b.expectNoMessage();
   });
@@ -370,7 +370,7 @@ describe('Relay: session-metrics', () => {
     const a = await helloClient(srv().url(), 'alice');
     const failed = srv().server.stats.callsFailed;
     a.send(a.envelope({ action: 'session-metrics', description: { duration: 1, error: 'other' } }));
-    await a.request('session-register', {});
+    await a.request('session-roster', {});
     expect(srv().server.stats.callsFailed).to.equal(failed);
   });
 });

@@ -467,9 +467,9 @@ describe('Rooms: iq-set queries', () => {
 
   it("answers an unknown iq-set query with iq-error 404001 \"The query '<q>' is not supported\"", async () => {
     const a = await helloClient(srv().url(), 'alice');
-    const reply = await a.request('session-register', {});
-    expectIqError(reply, 404001, 'session-register');
-    expect(reply.jsongle.description.errorDetails).to.equal("The query 'session-register' is not supported");
+    const reply = await a.request('session-roster', {});
+    expectIqError(reply, 404001, 'session-roster');
+    expect(reply.jsongle.description.errorDetails).to.equal("The query 'session-roster' is not supported");
   });
 
   it('answers an iq-set without a query with iq-error 400001 echoing the transaction', async () => {
