@@ -63,6 +63,24 @@ describe('webhooks', function () {
     expect(events[8].data).to.deep.include({ rid: room, kind: 'room' });
   });
 
+  it('sends user.registered once per connection (register is idempotent) and user.unregistered on unregister and on disconnect', async () => {
+    receiver = await startReceiver();
+    srv = await startTestServer({ webhooks: { urls: [receiver.url], secret: SECRET } });
+    const a = await helloClient(srv.url(), 'hook-user');
+    const b = await helloClient(srv.url(), 'hook-user');
+    await a.request('session-register');
+    await a.request('session-register');
+    await b.request('session-register');
+    await a.request('session-unregister');
+    await b.close();
+    const expected = ['user.registered', 'user.registered', 'user.unregistered', 'user.unregistered'];
+    await waitFor(() => receiver!.accepted.length >= expected.length, 'every event delivered');
+    const events = receiver.accepted.map((r) => r.event).sort((x, y) => x.seq - y.seq);
+    expect(events.map((e) => e.type)).to.deep.equal(expected);
+    expect(events.map((e) => e.data.connectionId)).to.deep.equal([a.connectionId, b.connectionId, a.connectionId, b.connectionId]);
+    for (const e of events) expect(e.data.uid).to.equal('hook-user');
+  });
+
   it('says why a member left: leave, or closed by the operator', async () => {
     receiver = await startReceiver();
     srv = await startTestServer({ adminToken: 'admin-token-for-tests-0123456789', webhooks: { urls: [receiver.url], secret: SECRET } });

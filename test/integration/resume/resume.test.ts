@@ -226,3 +226,39 @@ describe('Resume window', function () {
     expect(other.server.stats.sessionsEnded.drain).to.equal(1);
   });
 });
+
+describe('Resume keeps the registration (one node)', function () {
+  let srv: TestServer;
+  before(async () => { srv = await startTestServer({ resume: { windowSec: 5 } }); });
+  afterEach(async () => {
+    await closeAllResumable();
+    await closeAllClients();
+  });
+  after(async () => { await srv?.stop(); });
+
+  it('a registered device that vanished stays reachable at its uid, gets what was sent to the uid meanwhile, and is still registered after the resume', async () => {
+    const bob = await ResumableClient.start(srv.url(), 'bob-resume');
+    const t = randomUUID();
+    bob.send({ id: randomUUID(), from: bob.connectionId, to: bob.serverId, jsongle: { action: 'iq-set', query: 'session-register', transaction: t } });
+    await bob.expect((m) => m.jsongle.transaction === t && m.jsongle.action === 'iq-result');
+    const alice = await helloClient(srv.url(), 'alice-resume');
+    await alice.request('session-register');
+
+    await cutAndWaitSuspended(srv, bob);
+    const seen = bob.messages.length;
+    alice.relay('bob-resume', 'session-text', { description: { n: 1 } });
+    // Reachable while suspended: the message is acknowledged, not refused with 404005.
+    await alice.expectMessage({ jsongle: { action: 'session-event', event: 'ack' } });
+    const resumed = await bob.resume();
+    expect(resumed.jsongle.event).to.equal('resumed');
+    const got = await bob.expect((m) => m.jsongle.action === 'session-text', 2000, seen);
+    expect(got).to.include({ from: 'alice-resume', to: bob.connectionId });
+
+    // Still registered after the resume: unregister answers the uid (not 404004).
+    const u = randomUUID();
+    bob.send({ id: randomUUID(), from: bob.connectionId, to: bob.serverId, jsongle: { action: 'iq-set', query: 'session-unregister', transaction: u } });
+    const answer = await bob.expect((m) => m.jsongle.transaction === u);
+    expect(answer.jsongle.action).to.equal('iq-result');
+    expect(answer.jsongle.description).to.deep.equal({ uid: 'bob-resume' });
+  });
+});

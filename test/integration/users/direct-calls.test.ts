@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { closeAllClients, helloClient, type Msg, type TestClient } from '../../helpers/client.js';
 import { isIsoDate } from '../../helpers/ids.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { waitFor } from '../../helpers/wait.js';
 
 async function registered(srv: TestServer, uid: string): Promise<TestClient> {
   const c = await helloClient(srv.url(), uid);
@@ -236,5 +237,29 @@ describe('users: the per-connection direct call limit', function () {
     alice.relay('bob', 'session-propose', call(third));
     await alice.expectMessage({ jsongle: { action: 'session-info', reason: 'trying', sid: third } });
     await bob.expectMessage({ jsongle: { action: 'session-propose', sid: third } });
+  });
+});
+
+describe('users: the devices-per-user limit, and registration across a resume', function () {
+  let srv: TestServer;
+  before(async () => { srv = await startTestServer({ users: { maxDevicesPerUser: 2 } }); });
+  after(async () => { await srv.stop(); });
+  afterEach(closeAllClients);
+
+  it('one more device than users.maxDevicesPerUser gets iq-error 403009, counted; the same device again still succeeds; a free seat is taken again', async () => {
+    const d1 = await registered(srv, 'many');
+    const d2 = await registered(srv, 'many');
+    const d3 = await helloClient(srv.url(), 'many');
+    const refused = await d3.request('session-register');
+    expect(refused.jsongle.action).to.equal('iq-error');
+    expect(refused.jsongle.description).to.deep.equal({ errorCode: 403009, errorDetails: 'Max number of devices per user already reached' });
+    expect(srv.server.stats.registrationsRefused.full).to.equal(1);
+    expect((await d2.request('session-register')).jsongle.description).to.deep.equal({ uid: 'many', devices: 2 });
+    // Still unregistered: d3 addressing a uid keeps the room-only answer.
+    d3.relay('many', 'session-text', { description: {} });
+    expect((await d3.expectMessage({ jsongle: { action: 'session-error' } })).jsongle.description.errorCode).to.equal(404002);
+    await d1.close();
+    await waitFor(() => srv.server.stats.registeredConnections === 1, 'd1 released');
+    expect((await d3.request('session-register')).jsongle.description).to.deep.equal({ uid: 'many', devices: 2 });
   });
 });
