@@ -295,6 +295,7 @@ export const connectionMachine = setup({
     // sender's rooms never meets it (the rooms region has that one).
     isOverDirectCallLimit: () => false,
     isProposeToUser: ({ context, event }) => event.type === 'client.propose' && !isToOwnRoom(context, event),
+    isProposeToUserOverLimit: and(['isProposeToUser', 'isOverDirectCallLimit']),
     // Pure: the token's claims against the hello and the join
     isHelloForAnotherUser: ({ context }, p: FrameParams) => {
       const uid = field(p.msg, 'uid');
@@ -521,10 +522,7 @@ export const connectionMachine = setup({
                   { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
                   { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
                   { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
-                  {
-                    guard: and(['isProposeToUser', 'isOverDirectCallLimit']),
-                    actions: { type: 'replyOverDirectCallLimit', params: ({ event }) => event },
-                  },
+                  { guard: 'isProposeToUserOverLimit', actions: { type: 'replyOverDirectCallLimit', params: ({ event }) => event } },
                   { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: [{ type: 'startDirectCall', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }] },
                 ],
                 'client.callAction': [
