@@ -23,7 +23,7 @@
  * to `helloed` (in or out of room, as its rooms say); `session.expired` (window or buffer ran out)
  * ends it as a disconnect does.
  */
-import { assign, setup, type ActorRefFrom } from 'xstate';
+import { and, assign, setup, type ActorRefFrom } from 'xstate';
 
 export type RoomKind = 'room' | 'muc';
 
@@ -165,6 +165,9 @@ export interface JoinParams {
 }
 
 const isMember = (context: ConnectionContext, e: RelayEvent): boolean => context.rooms.has(e.msg.to);
+/** The partition between the regions: `to` is one of its rooms (held, and found by the edge) → the rooms
+ * region; anything else (a uid, a room it is not in, a room of its gone meanwhile) → the user region. */
+const isToOwnRoom = (context: ConnectionContext, e: RelayEvent): boolean => e.room !== undefined && isMember(context, e);
 const isParty = (context: ConnectionContext, call: CallView): boolean => call.caller === context.id || call.callee === context.id;
 /** A direct call this frame's sid names (one the edge found). */
 const directCallOf = (e: RelayEvent): CallView | undefined =>
@@ -278,17 +281,21 @@ export const connectionMachine = setup({
     // Direct addressing (the `user` region): only for a `to` that is not one of the sender's rooms
     isInDirectCall: ({ context }, e: RelayEvent) => {
       const call = directCallOf(e);
-      return call !== undefined && isDirectParty(context, call) && !isMember(context, e);
+      return call !== undefined && isDirectParty(context, call) && !isToOwnRoom(context, e);
     },
     isStrangerToDirectCall: ({ context }, e: RelayEvent) => {
       const call = directCallOf(e);
-      return call !== undefined && !isDirectParty(context, call) && !isMember(context, e);
+      return call !== undefined && !isDirectParty(context, call) && !isToOwnRoom(context, e);
     },
-    isToUnresolvedUser: ({ context }, e: RelayEvent) => e.user === undefined && !isMember(context, e),
-    isDirectoryUnavailable: ({ context }, e: RelayEvent) => e.user === null && !isMember(context, e),
-    isToUnreachableUser: ({ context }, e: RelayEvent) => e.user !== undefined && e.user !== null && e.user.devices.length === 0 && !isMember(context, e),
-    // Supplied by src: the caller's direct calls not yet ended against users.maxDirectCallsPerConnection
-    isOverDirectCallLimit: (_, _e: RelayEvent) => false,
+    isToUnresolvedUser: ({ context }, e: RelayEvent) => e.user === undefined && !isToOwnRoom(context, e),
+    isDirectoryUnavailable: ({ context }, e: RelayEvent) => e.user === null && !isToOwnRoom(context, e),
+    isToUnreachableUser: ({ context }, e: RelayEvent) => e.user !== undefined && e.user !== null && e.user.devices.length === 0 && !isToOwnRoom(context, e),
+    // Supplied by src: the caller's direct calls not yet ended against users.maxDirectCallsPerConnection.
+    // It does not read the target: its row pairs it with isProposeToUser, so a propose to one of the
+    // sender's rooms never meets it (the rooms region has that one).
+    isOverDirectCallLimit: () => false,
+    isProposeToUser: ({ context, event }) => event.type === 'client.propose' && !isToOwnRoom(context, event),
+    isProposeToUserOverLimit: and(['isProposeToUser', 'isOverDirectCallLimit']),
     // Pure: the token's claims against the hello and the join
     isHelloForAnotherUser: ({ context }, p: FrameParams) => {
       const uid = field(p.msg, 'uid');
@@ -304,9 +311,9 @@ export const connectionMachine = setup({
     isInAnyRoom: ({ context }) => context.rooms.size > 0,
     // Calls: they read the call looked up at the edge
     isFromCallStranger: ({ context }, e: RelayEvent) =>
-      e.call !== undefined && e.call.sid === e.msg.jsongle.sid && !isParty(context, e.call) && isMember(context, e),
+      e.call !== undefined && e.call.sid === e.msg.jsongle.sid && !isParty(context, e.call) && isToOwnRoom(context, e),
     isRoomInOtherCall: ({ context }, e: RelayEvent) =>
-      e.call !== undefined && e.call.sid !== e.msg.jsongle.sid && isMember(context, e),
+      e.call !== undefined && e.call.sid !== e.msg.jsongle.sid && isToOwnRoom(context, e),
     // Cross-node calls (Redis engine): a first propose to a peer on another node, not yet arbitrated.
     isToRemotePeerUnclaimed: ({ context }, e: RelayEvent) =>
       e.claimed !== true && e.room !== undefined && e.room.kind === 'room' && e.room.members.size === 2 &&
@@ -515,7 +522,7 @@ export const connectionMachine = setup({
                   { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
                   { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
                   { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
-                  { guard: { type: 'isOverDirectCallLimit', params: ({ event }) => event }, actions: { type: 'replyOverDirectCallLimit', params: ({ event }) => event } },
+                  { guard: 'isProposeToUserOverLimit', actions: { type: 'replyOverDirectCallLimit', params: ({ event }) => event } },
                   { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: [{ type: 'startDirectCall', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }] },
                 ],
                 'client.callAction': [

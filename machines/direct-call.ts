@@ -224,9 +224,10 @@ export const directCallMachine = setup({
           { guard: { type: 'isFromPinnedDevice', params: ({ event }) => event }, actions: { type: 'relayToCaller', params: ({ event }) => event } },
           { guard: { type: 'byDevice', params: ({ event }) => event }, actions: { type: 'refuseLateAnswer', params: ({ event }) => event } },
         ],
+        // The caller's own session-ringing moves nothing (as before the pin): it is a party, not a stranger.
         'party.ringing': [
           { guard: { type: 'isFromPinnedDevice', params: ({ event }) => event }, actions: { type: 'relayToCaller', params: ({ event }) => event } },
-          { actions: { type: 'refuseStranger', params: ({ event }) => event } },
+          { guard: { type: 'byDevice', params: ({ event }) => event }, actions: { type: 'refuseStranger', params: ({ event }) => event } },
         ],
         'party.initiate': [
           { guard: { type: 'byCaller', params: ({ event }) => event }, actions: { type: 'relayToCallee', params: ({ event }) => event } },
