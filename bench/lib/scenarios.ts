@@ -26,6 +26,8 @@ export interface Scenario {
   /** Rounds per server, alternated; the best round is reported. */
   rounds(ctx: BenchContext): number;
   run(server: ServerKind, pairs: PortPair[], ctx: BenchContext): Promise<Row>;
+  /** Only the JSONgle server speaks it (the bare-uWS baseline has no users): compare with `call setups` instead. */
+  jsongleOnly?: boolean;
 }
 
 function timing(ctx: BenchContext): { warmupMs: number; durationMs: number } {
@@ -177,6 +179,24 @@ export const SCENARIOS: Scenario[] = [
         sentPerS: run.sentPerS, deliveredPerS: run.deliveredPerS, ...latencies(run),
         cpuPct: run.cpuPct, rssBytes: run.rssBytes,
         notes: [`${plan.rooms} pairs, one call at a time each; latency = propose → terminate`, ...notes(run, plan.rooms * 2)],
+      };
+    },
+  },
+
+  // (5b) direct call set-ups (issue 11): the same sequence between two registered users, addressed by uid
+  {
+    id: 'direct call setups',
+    processes: () => 1,
+    rounds: () => 1,
+    jsongleOnly: true,
+    async run(server, pairs, ctx) {
+      const plan: TrafficPlan = { ...basePlan(ctx, 'directCalls'), kind: 'directCalls', rooms: ctx.full ? 1000 : 250 };
+      const run = await runTraffic(server, plan, pairs);
+      return {
+        scenario: 'direct call setups', server, headline: run.completedPerS, unit: 'calls/s',
+        sentPerS: run.sentPerS, deliveredPerS: run.deliveredPerS, ...latencies(run),
+        cpuPct: run.cpuPct, rssBytes: run.rssBytes,
+        notes: [`${plan.rooms} pairs of registered users, one call at a time each, to the callee's uid; latency = propose → terminate`, ...notes(run, plan.rooms * 2)],
       };
     },
   },

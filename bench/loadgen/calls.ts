@@ -11,7 +11,7 @@ import { textFrame } from './frames.js';
 import { callPayload, Marker } from './messages.js';
 import { nowUs, ScenarioBase } from './scenario-base.js';
 
-interface CallFrames {
+export interface CallFrames {
   propose: Buffer;
   ringingAndProceed: Buffer;
   initiate: Buffer;
@@ -20,7 +20,7 @@ interface CallFrames {
 }
 
 export class CallsScenario extends ScenarioBase {
-  private frames: CallFrames[] = [];
+  protected frames: CallFrames[] = [];
   private startedUs: number[] = [];
 
   override async setup() {

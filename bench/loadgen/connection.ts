@@ -80,7 +80,8 @@ export class BenchConnection {
   }
 
   /** Sends a join and resolves on its iq-result; the connection is then READY. */
-  join(query: 'session-join' | 'muc-join', rid: string): Promise<void> {
+  /** A join (or, for direct calls, session-register: answered with an iq-result like a join). */
+  join(query: 'session-join' | 'muc-join' | 'session-register', rid: string): Promise<void> {
     if (this.phase !== HELLOED) return Promise.reject(new Error(`join in phase ${this.phase}`));
     this.phase = JOINING;
     this.joinTransaction = `j${this.index}`;

@@ -97,14 +97,19 @@ export function callPayload(marker: number, sender: number, rid: string, sid: st
   }
 }
 
+/** The uid a bench connection says hello with (its index in the worker). */
+export function benchUid(index: number): string {
+  return `user-${index}`;
+}
+
 export function helloAnswer(serverId: string, transaction: string, index: number): string {
   return JSON.stringify({
     id: `hello-${index}`, from: 'bench', to: serverId,
-    jsongle: { action: 'iq-result', query: 'session-hello', transaction, description: { uid: `user-${index}`, dn: `Bench ${index}` } },
+    jsongle: { action: 'iq-result', query: 'session-hello', transaction, description: { uid: benchUid(index), dn: `Bench ${index}` } },
   });
 }
 
-export function joinRequest(serverId: string, query: 'session-join' | 'muc-join', rid: string, transaction: string): string {
+export function joinRequest(serverId: string, query: 'session-join' | 'muc-join' | 'session-register', rid: string, transaction: string): string {
   return JSON.stringify({
     id: `join-${transaction}`, from: 'bench', to: serverId,
     jsongle: { action: 'iq-set', query, transaction, description: { rid } },

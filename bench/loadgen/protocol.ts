@@ -1,6 +1,6 @@
 /** What the bench runner and its forked generator workers say to each other over IPC. */
 
-export type ScenarioKind = 'relay' | 'openloop' | 'storm' | 'hold' | 'calls';
+export type ScenarioKind = 'relay' | 'openloop' | 'storm' | 'hold' | 'calls' | 'directCalls';
 
 export interface WorkerJob {
   kind: ScenarioKind;

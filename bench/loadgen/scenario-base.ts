@@ -37,6 +37,9 @@ export abstract class ScenarioBase implements FrameSink {
   running = false;
   private measureStart = 0;
 
+  /** How a connection is admitted after its hello (default: joining its room). */
+  protected readonly admission: 'session-register' | null = null;
+
   constructor(protected readonly job: WorkerJob) {}
 
   abstract onRelay(receiver: BenchConnection, buf: Buffer, payloadStart: number): void;
@@ -85,7 +88,7 @@ export abstract class ScenarioBase implements FrameSink {
     const rid = `${job.runTag}-w${job.workerId}-r${r}`;
     const room: Room = { rid, members: [] };
     this.rooms[r] = room;
-    const query = job.roomKind === 'muc' ? 'muc-join' : 'session-join';
+    const query = this.admission ?? (job.roomKind === 'muc' ? 'muc-join' : 'session-join');
     await Promise.all(Array.from({ length: job.roomSize }, async () => {
       const index = this.conns.length;
       const conn = new BenchConnection(index, {

@@ -4,6 +4,7 @@
  * hard deadline — whichever comes first.
  */
 import { CallsScenario } from './calls.js';
+import { DirectCallsScenario } from './direct-calls.js';
 import { HoldScenario } from './hold.js';
 import { OpenLoopScenario } from './open-loop.js';
 import type { ParentMessage, WorkerJob, WorkerMessage } from './protocol.js';
@@ -18,6 +19,7 @@ function createScenario(job: WorkerJob): ScenarioBase {
     case 'storm': return new StormScenario(job);
     case 'hold': return new HoldScenario(job);
     case 'calls': return new CallsScenario(job);
+    case 'directCalls': return new DirectCallsScenario(job);
   }
 }
 
