@@ -30,6 +30,25 @@ export interface Scenario {
   jsongleOnly?: boolean;
 }
 
+/** Call set-ups, one call at a time per pair, in a room (`calls`) or to a uid (`directCalls`). */
+function callSetups(id: string, kind: 'calls' | 'directCalls', pairs: string): Scenario {
+  return {
+    id,
+    processes: () => 1,
+    rounds: () => 1,
+    async run(server, ports, ctx) {
+      const plan: TrafficPlan = { ...basePlan(ctx, kind), kind, rooms: ctx.full ? 1000 : 250 };
+      const run = await runTraffic(server, plan, ports);
+      return {
+        scenario: id, server, headline: run.completedPerS, unit: 'calls/s',
+        sentPerS: run.sentPerS, deliveredPerS: run.deliveredPerS, ...latencies(run),
+        cpuPct: run.cpuPct, rssBytes: run.rssBytes,
+        notes: [`${plan.rooms} ${pairs}, one call at a time each; latency = propose → terminate`, ...notes(run, plan.rooms * 2)],
+      };
+    },
+  };
+}
+
 function timing(ctx: BenchContext): { warmupMs: number; durationMs: number } {
   const t = ctx.full ? { warmupMs: 2000, durationMs: 15000 } : { warmupMs: 500, durationMs: 2000 };
   return ctx.durationMs === null ? t : { ...t, durationMs: ctx.durationMs };
@@ -167,39 +186,10 @@ export const SCENARIOS: Scenario[] = [
   },
 
   // (5) call set-ups: propose → trying → ringing → proceed → initiate → accept → terminate, per pair
-  {
-    id: 'call setups',
-    processes: () => 1,
-    rounds: () => 1,
-    async run(server, pairs, ctx) {
-      const plan: TrafficPlan = { ...basePlan(ctx, 'calls'), kind: 'calls', rooms: ctx.full ? 1000 : 250 };
-      const run = await runTraffic(server, plan, pairs);
-      return {
-        scenario: 'call setups', server, headline: run.completedPerS, unit: 'calls/s',
-        sentPerS: run.sentPerS, deliveredPerS: run.deliveredPerS, ...latencies(run),
-        cpuPct: run.cpuPct, rssBytes: run.rssBytes,
-        notes: [`${plan.rooms} pairs, one call at a time each; latency = propose → terminate`, ...notes(run, plan.rooms * 2)],
-      };
-    },
-  },
-
-  // (5b) direct call set-ups (issue 11): the same sequence between two registered users, addressed by uid
-  {
-    id: 'direct call setups',
-    processes: () => 1,
-    rounds: () => 1,
-    jsongleOnly: true,
-    async run(server, pairs, ctx) {
-      const plan: TrafficPlan = { ...basePlan(ctx, 'directCalls'), kind: 'directCalls', rooms: ctx.full ? 1000 : 250 };
-      const run = await runTraffic(server, plan, pairs);
-      return {
-        scenario: 'direct call setups', server, headline: run.completedPerS, unit: 'calls/s',
-        sentPerS: run.sentPerS, deliveredPerS: run.deliveredPerS, ...latencies(run),
-        cpuPct: run.cpuPct, rssBytes: run.rssBytes,
-        notes: [`${plan.rooms} pairs of registered users, one call at a time each, to the callee's uid; latency = propose → terminate`, ...notes(run, plan.rooms * 2)],
-      };
-    },
-  },
+  callSetups('call setups', 'calls', 'pairs in a P2P room'),
+  // (5b) the same sequence between two registered users in no room, the callee addressed by uid (issue 11);
+  // the bare-uWS baseline has no users: compare with (5)
+  { ...callSetups('direct call setups', 'directCalls', "pairs of registered users, to the callee's uid"), jsongleOnly: true },
 
   // (6) open loop at half of this server's measured P2P relay rate
   {

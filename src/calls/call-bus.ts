@@ -20,6 +20,17 @@ import type { Member } from '../rooms/room.js';
 export const STEP_EVENTS = ['party.ringing', 'party.proceed', 'party.decline', 'party.retract', 'party.initiate', 'party.accept', 'party.terminate'] as const;
 export type StepEvent = (typeof STEP_EVENTS)[number];
 
+/** The chart event each call action makes, for room and direct calls alike (session-info: only
+ * `ringing`, decided by the caller of this table; transport-info: none). */
+export const STEP_OF_ACTION: Readonly<Record<string, StepEvent>> = Object.assign(Object.create(null) as Record<string, StepEvent>, {
+  'session-proceed': 'party.proceed',
+  'session-decline': 'party.decline',
+  'session-retract': 'party.retract',
+  'session-initiate': 'party.initiate',
+  'session-accept': 'party.accept',
+  'session-terminate': 'party.terminate',
+});
+
 export type CallNotice =
   | { t: 'o'; sid: string; rid: string; caller: string; callee: string; owner: string; initiator?: unknown; responder?: unknown }
   | { t: 's'; sid: string; e: StepEvent; by: Side }

@@ -26,8 +26,9 @@ import type { Jsongle } from '../protocol/types.js';
 import type { Member, Room } from '../rooms/room.js';
 import type { CallFacts, Lifecycle } from '../admin/lifecycle.js';
 export type { CallsCluster } from './call-bus.js';
-import type { CallNotice, CallsCluster, StepEvent } from './call-bus.js';
+import { STEP_OF_ACTION, type CallNotice, type CallsCluster, type StepEvent } from './call-bus.js';
 import { claimThenPropose } from './propose-arbiter.js';
+import { countAnswered, countEnded } from './call-figures.js';
 import { DirectCalls, type DirectCall } from './direct-calls.js';
 import type { Device } from '../users/directory.js';
 import type { RelayEnvelope } from '../protocol/types.js';
@@ -78,15 +79,6 @@ interface Mirror extends CallView {
 
 type Known = Call | Mirror;
 
-/** The chart event each call action makes (session-info: only `ringing`); transport-info makes none. */
-const STEP_OF: Record<string, StepEvent> = Object.assign(Object.create(null) as Record<string, StepEvent>, {
-  'session-proceed': 'party.proceed',
-  'session-decline': 'party.decline',
-  'session-retract': 'party.retract',
-  'session-initiate': 'party.initiate',
-  'session-accept': 'party.accept',
-  'session-terminate': 'party.terminate',
-});
 /** Each such event as its sender side makes it (built once: no allocation per action). */
 const partyEvents = (type: Exclude<CallEvent['type'], 'ring.timeout'>): Record<Side, CallEvent> =>
   ({ caller: { type, by: 'caller' }, callee: { type, by: 'callee' } });
@@ -205,7 +197,7 @@ export class Calls implements CallOwner {
    * session-info other than `ringing` move nothing and never wake the call actor (nor the bus). */
   step(view: CallView | undefined, from: string, j: Jsongle): void {
     if (view === undefined) return;
-    const type = j.action === 'session-info' ? (j.reason === 'ringing' ? 'party.ringing' : undefined) : STEP_OF[j.action];
+    const type = j.action === 'session-info' ? (j.reason === 'ringing' ? 'party.ringing' : undefined) : STEP_OF_ACTION[j.action];
     if (type === undefined) return;
     const call = view as Known;
     const by: Side = from === call.caller ? 'caller' : 'callee';
@@ -331,12 +323,8 @@ export class Calls implements CallOwner {
   activated(sid: string): void {
     const call = this.owned(sid);
     if (call === undefined) return;
-    const { stats } = this.deps;
     call.acceptedAt = Date.now();
-    stats.callsInProgress++;
-    stats.callsAccepted++;
-    stats.callSetupSeconds.observe((call.acceptedAt - call.proposedAt) / 1000);
-    this.deps.lifecycle?.callAnswered?.(factsOf(call));
+    countAnswered(this.deps.stats, factsOf(call), this.deps.lifecycle);
   }
 
   /** Calls whose actor failed (a bug in an action): logged and forgotten, so no map keeps them. */
@@ -359,8 +347,6 @@ export class Calls implements CallOwner {
     const call = this.owned(context.sid);
     if (call === undefined) return;
     this.forget(call);
-    const { stats, logger } = this.deps;
-    const now = Date.now();
     const reason = context.reason ?? 'terminate';
     const node = call.calleeMember.node;
     const cluster = this.deps.cluster;
@@ -370,18 +356,7 @@ export class Calls implements CallOwner {
       if (reason !== 'gone') cluster.bus.tell(node, { t: 'e', sid: call.sid });
       cluster.bus.release(call.rid, call.sid);
     }
-    stats.countCallEnded(reason);
-    const durationSec = call.acceptedAt > 0 ? (now - call.acceptedAt) / 1000 : 0;
-    if (call.acceptedAt > 0) stats.callDurationSeconds.observe(durationSec);
-    // The call-detail record: identifiers and times only (no SDP, no display names).
-    logger.info('call ended', {
-      sid: call.sid, rid: call.rid, callerUid: call.callerUid, calleeUid: call.calleeUid,
-      setupMs: call.acceptedAt > 0 ? call.acceptedAt - call.proposedAt : null,
-      durationSec, reason, endedBy: context.endedBy,
-    });
-    this.deps.lifecycle?.callEnded?.(factsOf(call), {
-      reason, endedBy: context.endedBy, setupMs: call.acceptedAt > 0 ? call.acceptedAt - call.proposedAt : null, durationSec,
-    });
+    countEnded(this.deps, factsOf(call), { reason, endedBy: context.endedBy });
   }
 
   /** The call of a sid this node owns (not a mirror). */

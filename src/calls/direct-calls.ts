@@ -23,7 +23,8 @@ import { stamp } from '../protocol/relay-stamp.js';
 import type { RelayEnvelope } from '../protocol/types.js';
 import type { DeadlineClock } from '../timers/deadline-clock.js';
 import type { Device } from '../users/directory.js';
-import type { CallBus, DirectCallNotice } from './call-bus.js';
+import { countAnswered, countEnded } from './call-figures.js';
+import { STEP_OF_ACTION, type CallBus, type DirectCallNotice } from './call-bus.js';
 
 export interface DirectCallsDeps {
   stats: Stats;
@@ -73,15 +74,6 @@ export interface DirectMirror extends CallView {
 
 type Known = DirectCall | DirectMirror;
 
-/** The chart event each call action makes; the rest (transport-info, session-info…) is `party.other`. */
-const STEP_OF: Record<string, DirectStep> = Object.assign(Object.create(null) as Record<string, DirectStep>, {
-  'session-proceed': 'party.proceed',
-  'session-decline': 'party.decline',
-  'session-retract': 'party.retract',
-  'session-initiate': 'party.initiate',
-  'session-accept': 'party.accept',
-  'session-terminate': 'party.terminate',
-});
 const RING_TIMEOUT: DirectCallEvent = { type: 'ring.timeout' };
 
 export class DirectCalls implements DirectCallOwner {
@@ -167,7 +159,7 @@ export class DirectCalls implements DirectCallOwner {
       this.deps.bus?.tell(call.owner, { t: 'df', sid: call.sid, from, m: msg });
       return;
     }
-    const type: DirectStep = j.action === 'session-info' && j.reason === 'ringing' ? 'party.ringing' : STEP_OF[j.action] ?? 'party.other';
+    const type: DirectStep = j.action === 'session-info' && j.reason === 'ringing' ? 'party.ringing' : STEP_OF_ACTION[j.action] ?? 'party.other';
     const byCaller = from === call.caller;
     call.actor.send({ type, by: byCaller ? 'caller' : 'device', device: byCaller ? '' : from, frame: msg });
   }
@@ -272,12 +264,8 @@ export class DirectCalls implements DirectCallOwner {
   activated(context: DirectCallContext): void {
     const call = this.owned(context.sid);
     if (call === undefined) return;
-    const { stats } = this.deps;
     call.acceptedAt = Date.now();
-    stats.callsInProgress++;
-    stats.callsAccepted++;
-    stats.callSetupSeconds.observe((call.acceptedAt - call.proposedAt) / 1000);
-    this.deps.lifecycle?.callAnswered?.(factsOf(call, context.callee));
+    countAnswered(this.deps.stats, factsOf(call, context.callee), this.deps.lifecycle);
   }
 
   deactivated(_sid: string): void {
@@ -292,17 +280,7 @@ export class DirectCalls implements DirectCallOwner {
     const bus = this.deps.bus;
     // The mirrors go with the call (after any retract or ending this call wrote: same ordered connection).
     if (bus !== null) for (const node of nodesOf(call.devices).keys()) bus.tell(node, { t: 'de', sid: call.sid });
-    const { stats, logger } = this.deps;
-    const reason = context.reason ?? 'terminate';
-    stats.countCallEnded(reason);
-    const durationSec = call.acceptedAt > 0 ? (Date.now() - call.acceptedAt) / 1000 : 0;
-    if (call.acceptedAt > 0) stats.callDurationSeconds.observe(durationSec);
-    const setupMs = call.acceptedAt > 0 ? call.acceptedAt - call.proposedAt : null;
-    // The call-detail record: identifiers and times only (no SDP, no display names).
-    logger.info('call ended', {
-      sid: call.sid, direct: true, callerUid: call.callerUid, calleeUid: call.calleeUid, setupMs, durationSec, reason, endedBy: context.endedBy,
-    });
-    this.deps.lifecycle?.callEnded?.(factsOf(call, context.callee), { reason, endedBy: context.endedBy, setupMs, durationSec });
+    countEnded(this.deps, factsOf(call, context.callee), { reason: context.reason ?? 'terminate', endedBy: context.endedBy });
   }
 
   /** Calls whose actor failed (a bug in an action): logged and forgotten. */

@@ -108,7 +108,8 @@ describe('direct calls when a node is killed with SIGKILL while ringing', functi
   this.timeout(30_000);
   const cluster = useNodeProcesses(['dc-caller', 'dc-device-1', 'dc-device-2'], { each: true });
 
-  it('a device node killed: the call rings on; the last device node killed: the caller hears gone within the reaping bound', async () => {
+  /** Alice on node 0 calls bob, whose devices sit on nodes 1 and 2; both ring. */
+  async function ringingFork(): Promise<{ alice: TestClient; d1: TestClient; d2: TestClient; sid: string }> {
     const bobUid = `bob-${randomUUID()}`;
     const alice = await registered(cluster.nodes[0].url, 'alice');
     const d1 = await registered(cluster.nodes[1].url, bobUid);
@@ -116,6 +117,11 @@ describe('direct calls when a node is killed with SIGKILL while ringing', functi
     const sid = randomUUID();
     alice.relay(bobUid, 'session-propose', call(sid));
     for (const d of [d1, d2]) await d.expectMessage({ jsongle: { action: 'session-propose', sid } });
+    return { alice, d1, d2, sid };
+  }
+
+  it('a device node killed: the call rings on; the last device node killed: the caller hears gone within the reaping bound', async () => {
+    const { alice, d2, sid } = await ringingFork();
     cluster.nodes[1].proc.kill('SIGKILL');
     await alice.expectNoMessageWithin(CLEANUP_BOUND_MS + 500, { jsongle: { sid, reason: 'unreachable' } });
     // Still ringing on device 2: its answer reaches alice.
@@ -130,13 +136,7 @@ describe('direct calls when a node is killed with SIGKILL while ringing', functi
   });
 
   it('the caller node killed: every ringing device is retracted gone by its own node', async () => {
-    const bobUid = `bob-${randomUUID()}`;
-    const alice = await registered(cluster.nodes[0].url, 'alice');
-    const d1 = await registered(cluster.nodes[1].url, bobUid);
-    const d2 = await registered(cluster.nodes[2].url, bobUid);
-    const sid = randomUUID();
-    alice.relay(bobUid, 'session-propose', call(sid));
-    for (const d of [d1, d2]) await d.expectMessage({ jsongle: { action: 'session-propose', sid } });
+    const { d1, d2, sid } = await ringingFork();
     cluster.nodes[0].proc.kill('SIGKILL');
     for (const d of [d1, d2]) {
       const r = await d.expectMessage({ jsongle: { action: 'session-retract', sid } }, CLEANUP_BOUND_MS + 3000);

@@ -22,6 +22,7 @@ import {
   type RoomView,
   type UserView,
 } from '../../machines/connection.js';
+import { AFTER_RELAY, ALONE_REPLY, PEER_RELAY, type RelayType } from '../helpers/connection-rows.js';
 
 const INPUT = { id: 'c1', helloTransaction: 't1' };
 const SERVER_ID = 'jsongle-server';
@@ -53,7 +54,6 @@ const hello = (): ConnectionEvent => ({
   type: 'client.hello', msg: { to: SERVER_ID, jsongle: { action: 'iq-result', query: 'session-hello', transaction: 't1', description: { uid: 'alice' } } },
 });
 
-type RelayType = 'client.propose' | 'client.callAction' | 'client.message' | 'client.roomEvent';
 const RELAY_TYPES: RelayType[] = ['client.propose', 'client.callAction', 'client.message', 'client.roomEvent'];
 const CALL_TYPES = ['client.propose', 'client.callAction'] as const;
 const RELAY_ACTION: Record<RelayType, string> = {
@@ -114,26 +114,6 @@ const USER_UNREACHABLE: Record<RelayType, string> = {
   'client.message': 'replyUserUnreachable',
   'client.roomEvent': 'replyUserUnreachable',
 };
-/** What the rooms region does for a reachable P2P peer (as in connection.test.ts). */
-const PEER_RELAY: Record<RelayType, string[]> = {
-  'client.propose': ['startCall', 'relayToPeer', 'replyTrying'],
-  'client.callAction': ['relayToPeer', 'tellCall'],
-  'client.message': ['relayToPeer', 'acknowledgeMessage'],
-  'client.roomEvent': ['relayToPeer'],
-};
-const AFTER_RELAY: Record<RelayType, string[]> = {
-  'client.propose': ['replyTrying'],
-  'client.callAction': [],
-  'client.message': ['acknowledgeMessage'],
-  'client.roomEvent': [],
-};
-const ALONE_REPLY: Record<RelayType, string> = {
-  'client.propose': 'replyUnreachable',
-  'client.callAction': 'replyUnreachable',
-  'client.message': 'replyNoOtherMember',
-  'client.roomEvent': 'replyNoOtherMember',
-};
-
 interface Row {
   does: string;
   from: StateValue;

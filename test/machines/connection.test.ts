@@ -21,6 +21,7 @@ import {
   type RoomKind,
   type RoomView,
 } from '../../machines/connection.js';
+import { AFTER_RELAY, ALONE_REPLY, PEER_RELAY, type RelayType } from '../helpers/connection-rows.js';
 
 /** The guards src/actors/connection.ts supplies; every other guard is pure. */
 type StubGuard = 'isHelloValid';
@@ -68,7 +69,6 @@ const hello = (): ConnectionEvent => ({
   type: 'client.hello',
   msg: { to: SERVER_ID, jsongle: { action: 'iq-result', query: 'session-hello', transaction: 't1', description: { uid: 'alice', dn: 'Alice', extra: 'dropped' } } },
 });
-type RelayType = 'client.propose' | 'client.callAction' | 'client.message' | 'client.roomEvent';
 const RELAY_ACTION: Record<RelayType, string> = {
   'client.propose': 'session-propose',
   'client.callAction': 'transport-info',
@@ -125,30 +125,6 @@ const CLIENT_EVENTS_BEFORE_HELLO: Array<[string, () => ConnectionEvent]> = [
   ['a session-metrics', metrics],
   ['an invalid message', invalid],
 ];
-
-/** What each relay event does to reach a P2P peer: a propose starts its call (before the relay: with the
- * Redis engine the call's mirror must reach the peer's node first) and is answered trying, a call action
- * is told to its call actor, a message acknowledged. */
-const PEER_RELAY: Record<RelayType, string[]> = {
-  'client.propose': ['startCall', 'relayToPeer', 'replyTrying'],
-  'client.callAction': ['relayToPeer', 'tellCall'],
-  'client.message': ['relayToPeer', 'acknowledgeMessage'],
-  'client.roomEvent': ['relayToPeer'],
-};
-/** The same after any other relay (no call is tracked in a MUC or a P2P room of more than two). */
-const AFTER_RELAY: Record<RelayType, string[]> = {
-  'client.propose': ['replyTrying'],
-  'client.callAction': [],
-  'client.message': ['acknowledgeMessage'],
-  'client.roomEvent': [],
-};
-/** Alone in a P2P room: a call is answered unreachable (session-info), a message gets an error. */
-const ALONE_REPLY: Record<RelayType, string> = {
-  'client.propose': 'replyUnreachable',
-  'client.callAction': 'replyUnreachable',
-  'client.message': 'replyNoOtherMember',
-  'client.roomEvent': 'replyNoOtherMember',
-};
 
 /** The guard chain of inRoom, row by row, for one relay event type. */
 function relayChain(type: RelayType): Row[] {
