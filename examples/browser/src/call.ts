@@ -285,7 +285,12 @@ export class Call {
 
   private end(why: string, phase: 'ended' | 'failed' = 'ended'): void {
     this.observer.log(`call ended: ${why}`);
-    this.pc?.close();
+    if (this.pc) {
+      this.pc.close();
+      // close() fires no connectionstatechange: without this the page would show the ended call's
+      // peer connection as still connected.
+      this.observer.connectionState('closed');
+    }
     this.pc = null;
     this.early = [];
     this.setPhase(phase, why);
