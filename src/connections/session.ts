@@ -28,8 +28,13 @@ export class Session implements SessionLink {
   ending = false;
   /** Why the resume this fresh session follows could not be served (its hello request says so). */
   failure: string | null = null;
+  /** Resume across nodes, on the new node: frames for it that arrived before its hand-over (they follow
+   * the handed-over ones, numbered then); null otherwise. */
+  arriving: string[] | null = null;
+  /** Resume across nodes, on the old node: being handed over (its window no longer runs here). */
+  moving = false;
 
-  constructor(readonly id: string, socket: Socket, actor: ConnectionActor | null) {
+  constructor(readonly id: string, socket: Socket | null, actor: ConnectionActor | null) {
     this.socket = socket;
     this.actor = actor;
   }

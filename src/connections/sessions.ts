@@ -50,6 +50,19 @@ export interface SessionsDeps {
   detach(connId: string): void;
   /** The identity token's user of a connection (undefined: no token): a resume must come from the same. */
   subOf(connId: string): string | undefined;
+  /** Redis engine: this node's id, named in every token it issues (resume across nodes). */
+  nodeId?: string;
+}
+
+/** A session as one node hands it to another (resume across nodes, src/cluster/resume-handover.ts). */
+export interface HandedSession {
+  id: string;
+  /** The token the client resumes with (the new node knows the session by it until the resume). */
+  token: string;
+  /** Server frames the client had when it asked (the frames after it follow, numbered from lastSeen + 1). */
+  lastSeen: number;
+  received: number;
+  frames: string[];
 }
 
 const decoder = new TextDecoder();
@@ -197,6 +210,7 @@ export class Sessions {
   deliver(connId: string, text: string): boolean {
     const s = this.byId.get(connId);
     if (s === undefined || s.ending) return false;
+    if (s.arriving !== null) return s.arriving.push(text) > 0; // handed over from another node: numbered on arrival
     const n = ++s.sent;
     if (s.token !== '') this.keep(s, n, text);
     if (s.ending) return false;
@@ -208,6 +222,10 @@ export class Sessions {
   note(connId: string, text: string): void {
     const s = this.byId.get(connId);
     if (s === undefined || s.ending) return;
+    if (s.arriving !== null) {
+      s.arriving.push(text);
+      return;
+    }
     const n = ++s.sent;
     if (s.token !== '') this.keep(s, n, text);
   }
@@ -353,9 +371,88 @@ export class Sessions {
     return { claim: { failed: reason } };
   }
 
+  // --- resume across nodes (src/cluster/resume-handover.ts) ---
+  /** Old node, a valid claim from another node: the session is about to move, its window stops
+   * here (it cannot expire mid-move) and a socket that still looks open is closed 4409. */
+  reserve(connId: string): boolean {
+    const s = this.byId.get(connId);
+    if (s === undefined || s.ending || s.moving) return false;
+    s.moving = true;
+    this.clock.remove(s.id);
+    const old = s.socket;
+    if (old !== null) {
+      const od = old.getUserData();
+      od.replaced = true;
+      od.endedByServer = true;
+      if (!od.closed) old.end(CLOSE_RESUMED_ELSEWHERE, 'session resumed on another node');
+      s.socket = null;
+      s.pingedAt = 0;
+      this.unconfirmed.delete(s);
+      this.deps.detach(s.id);
+    }
+    return true;
+  }
+
+  /** The move failed: the session waits here again (a full window). */
+  unreserve(connId: string): void {
+    const s = this.byId.get(connId);
+    if (s === undefined || !s.moving) return;
+    s.moving = false;
+    if (!s.suspended) {
+      s.suspended = true;
+      this.deps.stats.sessionsSuspendedNow++;
+    }
+    this.clock.add(s.id);
+  }
+
+  /** Old node: the session leaves, with the frames after `lastSeen`; nothing of it is left here (no `ending`). */
+  handOut(connId: string, lastSeen: number): HandedSession | null {
+    const s = this.byId.get(connId);
+    if (s === undefined) return null;
+    const frames: string[] = [];
+    if (s.kept !== null) s.kept.replayAfter(lastSeen, (text) => frames.push(text));
+    const handed: HandedSession = { id: s.id, token: s.token, lastSeen: s.sent - frames.length, received: s.received, frames };
+    this.forget(connId);
+    return handed;
+  }
+
+  /** New node, once the move is decided: frames for the connection may arrive before its hand-over. */
+  expectArrival(connId: string): void {
+    if (this.byId.has(connId)) return;
+    const s = new Session(connId, null, null);
+    s.arriving = [];
+    this.byId.set(connId, s);
+  }
+
+  /** New node: the handed-over session, suspended here under its token (the resume that asked for it
+   * claims it next, in the same turn), its frames and those that arrived meanwhile numbered in order. */
+  adopt(h: HandedSession, actor: ConnectionActor): void {
+    const s = this.byId.get(h.id) ?? new Session(h.id, null, null);
+    const arrived = s.arriving ?? [];
+    s.arriving = null;
+    s.actor = actor;
+    s.received = h.received;
+    s.sent = h.lastSeen;
+    s.token = h.token;
+    s.suspended = true;
+    this.byId.set(s.id, s);
+    this.byToken.set(s.token, s.id);
+    for (const text of h.frames) this.keep(s, ++s.sent, text);
+    for (const text of arrived) this.keep(s, ++s.sent, text);
+    this.deps.stats.sessionsSuspendedNow++;
+    this.clock.add(s.id);
+  }
+
+  /** New node: the hand-over never came (the old node failed mid-way): the waiting record goes. */
+  cancelArrival(connId: string): void {
+    const s = this.byId.get(connId);
+    if (s !== undefined && s.arriving !== null) this.byId.delete(connId);
+  }
+  // --- end resume across nodes ---
+
   private renewToken(s: Session): void {
     if (s.token !== '') this.byToken.delete(s.token);
-    s.token = newResumeToken();
+    s.token = newResumeToken(this.deps.nodeId);
     this.byToken.set(s.token, s.id);
   }
 }

@@ -33,7 +33,7 @@ export class ResumableClient {
   private stopped = false;
   private backoffMs = 25;
 
-  constructor(private readonly baseUrl: string) {
+  constructor(private baseUrl: string) {
     live.add(this);
   }
 
@@ -83,6 +83,11 @@ export class ResumableClient {
     await this.connect(`${this.baseUrl}?resume=${encodeURIComponent(token)}&lastSeen=${lastSeen}`);
     await waitFor(() => this.resumedEvents.length + this.helloRequests.length > before, 'resumed or a fresh hello');
     return this.resumedEvents.length > resumedBefore ? this.resumedEvents[this.resumedEvents.length - 1] : this.helloRequests[this.helloRequests.length - 1];
+  }
+
+  /** Resume across nodes: the next reconnect goes through another node's URL (a load balancer's choice). */
+  moveTo(baseUrl: string): void {
+    this.baseUrl = baseUrl;
   }
 
   /** The first received message matching `pred` after `from` (an index into messages). */

@@ -1,0 +1,325 @@
+/**
+ * Resume across nodes (Redis engine; docs/architecture.md "Across nodes"): a client whose session
+ * node A holds reconnects through the load balancer to node B. The token names A
+ * (`<random>.<nodeId>`), so B asks A on A's node channel and holds the upgrade meanwhile
+ * (src/transport/ws.ts). Messages ('r' then JSON, in each node's one ordered outbox):
+ *
+ *   q  B → A  {req, token, lastSeen, sub, from}: take over this session, please
+ *   f  A → B  {req, failed, id?}: no (unknown / expired / gap, decided by A's own claim), or the move failed
+ *   h  A → B  {req, session, context, calls, registration}: here it is
+ *   s  B → A  {id}: B's mirror holds the member now (sent on reading V): every room frame B published
+ *             for it before reached A ahead of this, and none after, so A stops forwarding them
+ *
+ * A validates with the same claim as a local resume, then reserves the session (its window stops, a
+ * socket that still looks open is closed 4409) and moves its memberships in one script (MOVE in
+ * scripts.ts): Redis executes it at one point in the stream of everything published, so every
+ * frame for the connection published before it reached A before A's own notice (M), and every frame
+ * after it goes where the mirrors say the member now is. On reading M, in that same turn, A hands
+ * out its calls and its session (frames after lastSeen, counts, the actor's context), stops its
+ * actor without a departure and publishes `h`. B read V (its own notice) first: frames for the
+ * connection arriving from then on are kept for it and numbered after the handed-over ones.
+ *
+ * Frames that were still on their way to A when it moved (relays B published before it read V,
+ * frames for the connection on A's node channel) are forwarded by A to B for resume.forwardSec;
+ * call steps sent to A as the old owner likewise (src/calls/calls.ts).
+ *
+ * Registration (issue 11's user directory): `registration` travels as null today; see the report.
+ */
+import type { ConnectionActor, ConnectionContext, TokenIdentity } from '../../machines/connection.js';
+import type { HandedCall } from '../calls/call-handover.js';
+import type { Calls } from '../calls/calls.js';
+import type { ResumeConfig } from '../config/types.js';
+import type { Connections } from '../connections/connections.js';
+import { nodeOfToken } from '../connections/resume-token.js';
+import type { HandedSession, Sessions } from '../connections/sessions.js';
+import type { Logger } from '../observability/logger.js';
+import type { Stats } from '../observability/stats.js';
+import type { Profile } from '../protocol/types.js';
+import type { Rooms } from '../rooms/rooms.js';
+import type { ResumeFailure } from '../transport/socket-data.js';
+import { randomUUID } from 'node:crypto';
+import type { RedisMembership } from './redis-membership.js';
+import type { RedisPubSub } from './redis-pubsub.js';
+
+/** What the new node tells the upgrade it holds: the session is here now (claim it), or why not. */
+export type HandoverResult = { ok: true } | { ok: false; failed: ResumeFailure };
+
+type Message =
+  | { t: 'q'; req: string; token: string; lastSeen: string | null; sub?: string; from: string }
+  | { t: 'f'; req: string; failed: ResumeFailure; id?: string }
+  | { t: 's'; id: string }
+  | { t: 'h'; req: string; session: HandedSession; context: HandedContext; calls: HandedCall[]; registration: null };
+
+/** The connection actor's context as it travels (rooms as a list). */
+interface HandedContext {
+  profile: Profile | null;
+  identity: TokenIdentity | null;
+  rooms: string[];
+}
+
+export interface ResumeHandoverDeps {
+  nodeId: string;
+  config: ResumeConfig;
+  stats: Stats;
+  logger: Logger;
+  connections: Connections;
+  rooms: Rooms;
+  membership: RedisMembership;
+  calls: Calls;
+  pubsub: RedisPubSub;
+  /** The supervisor's: a connection actor created suspended with a handed-over context. */
+  adoptConnection(context: ConnectionContext): ConnectionActor;
+}
+
+interface Asking {
+  resolve(result: HandoverResult): void;
+  timer: NodeJS.Timeout;
+  startedAt: bigint;
+}
+
+interface Forward {
+  connId: string;
+  node: string;
+}
+
+/** Builds the hand-over of a Redis node with resume on (null otherwise) and plugs it into the bus. */
+export function createResumeHandover(
+  cluster: { nodeId: string; pubsub: RedisPubSub; resumeHandler: ((body: string) => void) | null } | null,
+  deps: Omit<ResumeHandoverDeps, 'nodeId' | 'pubsub' | 'membership'> & { membership: unknown },
+): ResumeHandover | null {
+  if (cluster === null || deps.connections.sessions === null) return null;
+  const handover = new ResumeHandover({ ...deps, nodeId: cluster.nodeId, pubsub: cluster.pubsub, membership: deps.membership as RedisMembership });
+  cluster.resumeHandler = (body) => handover.onMessage(body);
+  // Frames for a connection that moved away lately go on to its new node.
+  const deliver = cluster.pubsub.deliverToConnection;
+  cluster.pubsub.deliverToConnection = (connId, frame) => deliver(connId, frame) || handover.forwardToConnection(connId, frame);
+  return handover;
+}
+
+export class ResumeHandover {
+  private readonly sessions: Sessions;
+  /** New node: upgrades waiting for their session, by request. */
+  private readonly asking = new Map<string, Asking>();
+  /** New node: connections whose move was decided (V) and whose session has not come yet. */
+  private readonly arrivals = new Map<string, NodeJS.Timeout>();
+  /** Old node: sessions being moved, until their M notice (by connection). */
+  private readonly leaving = new Map<string, { req: string; to: string; lastSeen: number }>();
+  /** Old node: room topics whose frames from the new node are forwarded to a moved member. */
+  private readonly forwardByTopic = new Map<string, Forward[]>();
+  /** Old node: connections whose frames are forwarded to their new node. */
+  private readonly forwardById = new Map<string, string>();
+
+  constructor(private readonly deps: ResumeHandoverDeps) {
+    this.sessions = deps.connections.sessions as Sessions;
+    deps.membership.moveHooks = {
+      movedOut: (connId, to) => this.movedOut(connId, to),
+      arriving: (connId, from) => this.arriving(connId, from),
+    };
+  }
+
+  /** The node a token names when it is another one (the hand-over path), else null (a local resume). */
+  ownerElsewhere(token: string): string | null {
+    const node = nodeOfToken(token);
+    return node === '' || node === this.deps.nodeId ? null : node;
+  }
+
+  /** A frame for a connection of this node that is not here: forwarded when it moved away lately. */
+  forwardToConnection(connId: string, frame: string): boolean {
+    const node = this.forwardById.get(connId);
+    if (node === undefined) return false;
+    this.deps.pubsub.toNode(node, connId, frame);
+    return true;
+  }
+
+  // --- new node (B) ---
+
+  /** Asks the node named by the token for its session; resolves once it is installed here (or why not). */
+  request(owner: string, token: string, lastSeen: string | null, sub: string | undefined): Promise<HandoverResult> {
+    const req = randomUUID();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.asking.delete(req);
+        this.deps.stats.countResumeFailed('handoverTimeout');
+        this.deps.logger.warn('resume hand-over timed out', { owner, timeoutMs: this.deps.config.handoverTimeoutMs });
+        resolve({ ok: false, failed: 'unknown' });
+      }, this.deps.config.handoverTimeoutMs);
+      this.asking.set(req, { resolve, timer, startedAt: process.hrtime.bigint() });
+      this.send(owner, { t: 'q', req, token, lastSeen, ...(sub === undefined ? {} : { sub }), from: this.deps.nodeId });
+    });
+  }
+
+  /** A hand-over message from another node (the JSON after the 'r'; several, newline-separated). */
+  onMessage(body: string): void {
+    for (const line of body.split('\n')) {
+      let m: Message;
+      try {
+        m = JSON.parse(line) as Message;
+      } catch {
+        this.deps.logger.error('unreadable resume hand-over message', { message: line.slice(0, 200) });
+        continue;
+      }
+      try {
+        if (m.t === 'q') this.onRequest(m);
+        else if (m.t === 'h') this.onHandedOver(m);
+        else if (m.t === 'f') this.onRefused(m);
+        else if (m.t === 's') this.stopForwardingRoomFrames(m.id);
+      } catch (err) {
+        this.deps.logger.error('resume hand-over failed', { type: m.t, error: String((err as Error)?.stack ?? err) });
+      }
+    }
+  }
+
+  private arriving(connId: string, from: string): void {
+    this.sessions.expectArrival(connId);
+    this.send(from, { t: 's', id: connId });
+    clearTimeout(this.arrivals.get(connId));
+    // The old node decided the move: its session follows within a few Redis round trips. If it never
+    // comes (that node died mid-way), the connection is gone: its rooms hear `left` from here.
+    this.arrivals.set(connId, setTimeout(() => this.arrivalFailed(connId), this.deps.config.handoverTimeoutMs).unref());
+  }
+
+  private onHandedOver(m: Extract<Message, { t: 'h' }>): void {
+    const { session, context, calls } = m;
+    const id = session.id;
+    clearTimeout(this.arrivals.get(id));
+    this.arrivals.delete(id);
+    const { rooms, connections } = this.deps;
+    // The rooms as this node's mirror holds them (the move put them there, in V).
+    const held = new Set<string>();
+    for (const rid of context.rooms) if (rooms.get(rid)?.members.get(id)?.node === undefined && rooms.isMember(rid, id)) held.add(rid);
+    const actor = this.deps.adoptConnection({ id, helloTransaction: '', profile: context.profile, rooms: held, identity: context.identity });
+    this.sessions.adopt(session, actor);
+    actor.start();
+    this.deps.calls.adopt(id, calls, (rid, connId) => rooms.get(rid)?.members.get(connId));
+    const asking = this.asking.get(m.req);
+    if (asking === undefined) return; // the upgrade timed out: the session waits here for a resume, or its window
+    this.asking.delete(m.req);
+    clearTimeout(asking.timer);
+    this.deps.stats.resumeHandoverSeconds.observe(Number(process.hrtime.bigint() - asking.startedAt) / 1e9);
+    if (connections.actorOf(id) !== actor) return asking.resolve({ ok: false, failed: 'unknown' });
+    asking.resolve({ ok: true });
+  }
+
+  private onRefused(m: Extract<Message, { t: 'f' }>): void {
+    if (m.id !== undefined) this.arrivalFailed(m.id);
+    const asking = this.asking.get(m.req);
+    if (asking === undefined) return;
+    this.asking.delete(m.req);
+    clearTimeout(asking.timer);
+    asking.resolve({ ok: false, failed: m.failed });
+  }
+
+  /** The move was decided but no session came: the connection ends here as a disconnect would. */
+  private arrivalFailed(connId: string): void {
+    this.arrivals.delete(connId);
+    if (this.sessions.actorOf(connId) !== undefined) return;
+    this.sessions.cancelArrival(connId);
+    const { rooms, membership } = this.deps;
+    let profile: Profile | null = null;
+    for (const rid of rooms.ridsOf(connId)) profile ??= rooms.get(rid)?.members.get(connId)?.profile ?? null;
+    if (profile === null) return;
+    this.deps.logger.warn('resume hand-over lost after the move: the connection ends', { connectionId: connId });
+    rooms.announceDeparture(connId, profile);
+    membership.leaveAll(connId);
+  }
+
+  // --- old node (A) ---
+
+  private onRequest(m: Extract<Message, { t: 'q' }>): void {
+    const refuse = (failed: ResumeFailure, id?: string) => this.send(m.from, { t: 'f', req: m.req, failed, ...(id === undefined ? {} : { id }) });
+    const claimed = this.sessions.claim(m.token, m.lastSeen, m.sub);
+    if (!('id' in claimed) || 'failed' in claimed.claim) return refuse('failed' in claimed.claim ? claimed.claim.failed : 'unknown');
+    const id = claimed.id;
+    const lastSeen = claimed.claim.lastSeen;
+    const snapshot = this.sessions.actorOf(id)?.getSnapshot();
+    // A session being drained or already moving is not handed over.
+    if (snapshot === undefined || !(snapshot.matches('helloed') || snapshot.matches('suspended')) || !this.sessions.reserve(id)) {
+      this.deps.stats.countResumeFailed('unknown');
+      return refuse('unknown');
+    }
+    this.leaving.set(id, { req: m.req, to: m.from, lastSeen });
+    this.deps.membership.move(id, m.from).then(
+      () => {
+        // The notice came but the session had gone meanwhile (movedOut found nothing to hand): the
+        // new node's arrival ends it there.
+        if (this.leaving.get(id)?.req === m.req) {
+          this.leaving.delete(id);
+          refuse('unknown', id);
+        }
+      },
+      (err: Error) => {
+        if (this.leaving.get(id)?.req !== m.req) return;
+        this.leaving.delete(id);
+        this.sessions.unreserve(id);
+        this.deps.stats.countResumeFailed('handoverFailed');
+        this.deps.logger.warn('resume hand-over failed: the membership move did not complete', { connectionId: id, error: err.message });
+        refuse('unknown');
+      },
+    );
+  }
+
+  /** In the turn this node reads its own M notice, before its mirror changes: hand everything over. */
+  private movedOut(connId: string, to: string): void {
+    const leaving = this.leaving.get(connId);
+    if (leaving === undefined || leaving.to !== to) return;
+    const actor = this.sessions.actorOf(connId);
+    if (actor === undefined) return; // ended meanwhile (overflow): the caller answers `f`
+    this.leaving.delete(connId);
+    const forwardMs = this.deps.config.forwardSec * 1000;
+    const ctx = actor.getSnapshot().context;
+    const calls = this.deps.calls.handOut(connId, to, forwardMs);
+    const session = this.sessions.handOut(connId, leaving.lastSeen) as HandedSession;
+    // Its final state, without a departure: departures are Connections.release's, which never runs for it.
+    actor.send({ type: 'ws.closed' });
+    this.startForwarding(connId, to, [...ctx.rooms], forwardMs);
+    this.send(to, {
+      t: 'h', req: leaving.req, session, calls, registration: null,
+      context: { profile: ctx.profile, identity: ctx.identity, rooms: [...ctx.rooms] },
+    });
+  }
+
+  private stopForwardingRoomFrames(connId: string): void {
+    for (const [topic, list] of this.forwardByTopic) {
+      const rest = list.filter((f) => f.connId !== connId);
+      if (rest.length === 0) this.forwardByTopic.delete(topic);
+      else if (rest.length !== list.length) this.forwardByTopic.set(topic, rest);
+    }
+    if (this.forwardByTopic.size === 0) this.deps.pubsub.onForwardedRoomFrame = null;
+  }
+
+  private startForwarding(connId: string, to: string, rids: string[], forwardMs: number): void {
+    for (const rid of rids) {
+      const room = this.deps.rooms.get(rid);
+      if (room === undefined) continue;
+      const list = this.forwardByTopic.get(room.topic) ?? [];
+      list.push({ connId, node: to });
+      this.forwardByTopic.set(room.topic, list);
+    }
+    this.forwardById.set(connId, to);
+    this.deps.pubsub.onForwardedRoomFrame = (topic, origin, frame) => this.forwardRoomFrame(topic, origin, frame);
+    setTimeout(() => {
+      if (this.forwardById.get(connId) === to) this.forwardById.delete(connId);
+      this.stopForwardingRoomFrames(connId);
+    }, forwardMs).unref();
+  }
+
+  /** A room frame the new node published before it knew the member was its own: it never delivers
+   * its own frames from the channel, so this node hands it on (other nodes' frames reach it directly). */
+  private forwardRoomFrame(topic: string, origin: string, frame: string): void {
+    const list = this.forwardByTopic.get(topic);
+    if (list === undefined) return;
+    for (const f of list) if (f.node === origin) this.deps.pubsub.toNode(f.node, f.connId, frame);
+  }
+
+  private send(node: string, m: Message): void {
+    this.deps.pubsub.toNodeResume(node, JSON.stringify(m));
+  }
+
+  /** Shutdown: the timers go. */
+  stop(): void {
+    for (const a of this.asking.values()) clearTimeout(a.timer);
+    for (const t of this.arrivals.values()) clearTimeout(t);
+    this.asking.clear();
+    this.arrivals.clear();
+  }
+}
