@@ -25,8 +25,8 @@
  *
  * Registration (issue 11's user directory): `registration` travels as null today; see the report.
  */
-import type { ConnectionActor, ConnectionContext, TokenIdentity } from '../../machines/connection.js';
-import type { HandedCall } from '../calls/call-handover.js';
+import type { ConnectionActor, ConnectionContext } from '../../machines/connection.js';
+import { parseHandoverMessage, type HandoverMessage } from './resume-messages.js';
 import type { Calls } from '../calls/calls.js';
 import type { ResumeConfig } from '../config/types.js';
 import type { Connections } from '../connections/connections.js';
@@ -41,21 +41,13 @@ import { randomUUID } from 'node:crypto';
 import type { RedisMembership } from './redis-membership.js';
 import type { RedisPubSub } from './redis-pubsub.js';
 
+/** cluster.nodeId's format (src/config/schema.ts). */
+const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
 /** What the new node tells the upgrade it holds: the session is here now (claim it), or why not. */
 export type HandoverResult = { ok: true } | { ok: false; failed: ResumeFailure };
 
-type Message =
-  | { t: 'q'; req: string; token: string; lastSeen: string | null; sub?: string; from: string }
-  | { t: 'f'; req: string; failed: ResumeFailure; id?: string }
-  | { t: 's'; id: string }
-  | { t: 'h'; req: string; session: HandedSession; context: HandedContext; calls: HandedCall[]; registration: null };
-
-/** The connection actor's context as it travels (rooms as a list). */
-interface HandedContext {
-  profile: Profile | null;
-  identity: TokenIdentity | null;
-  rooms: string[];
-}
+type Message = HandoverMessage;
 
 export interface ResumeHandoverDeps {
   nodeId: string;
@@ -120,7 +112,8 @@ export class ResumeHandover {
   /** The node a token names when it is another one (the hand-over path), else null (a local resume). */
   ownerElsewhere(token: string): string | null {
     const node = nodeOfToken(token);
-    return node === '' || node === this.deps.nodeId ? null : node;
+    // Not a node id (cluster.nodeId's format): no node to ask; the local claim answers `unknown`.
+    return node === '' || node === this.deps.nodeId || !NODE_ID.test(node) ? null : node;
   }
 
   /** A frame for a connection of this node that is not here: forwarded when it moved away lately. */
@@ -151,10 +144,8 @@ export class ResumeHandover {
   /** A hand-over message from another node (the JSON after the 'r'; several, newline-separated). */
   onMessage(body: string): void {
     for (const line of body.split('\n')) {
-      let m: Message;
-      try {
-        m = JSON.parse(line) as Message;
-      } catch {
+      const m = parseHandoverMessage(line);
+      if (m === null) {
         this.deps.logger.error('unreadable resume hand-over message', { message: line.slice(0, 200) });
         continue;
       }

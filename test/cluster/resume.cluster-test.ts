@@ -94,7 +94,9 @@ describe('resume across nodes (two in-process nodes on one Redis)', function () 
     expect(resumed.jsongle.description.resume.token.endsWith('.xres-2')).to.equal(true);
     await waitFor(() => texts(alice, seenBefore).length === 10, 'the 10 missed frames');
     expect(texts(alice, seenBefore)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(N2().server.stats.resumeHandoverSeconds.count).to.equal(handovers + 1);
+    const h = N2().server.stats.resumeHandoverSeconds;
+    expect(h.count).to.equal(handovers + 1);
+    console.log(`      hand-over (request → session installed on the new node): ${(h.sum / h.count * 1000).toFixed(2)} ms mean over ${h.count}`);
 
     // Relays both ways, on the new node; nothing more was replayed or duplicated.
     bob.relay(rid, 'session-text', { description: { n: 10 } });
@@ -170,11 +172,49 @@ describe('resume across nodes (two in-process nodes on one Redis)', function () 
     await waitFor(() => N1().server.inspectState().calls === 0 && N2().server.inspectState().calls === 0, 'no call record left on either node');
   });
 
+  it('moves a caller away from its callee: the new node owns the call, the old one keeps the callee\'s mirror', async () => {
+    const rid = room();
+    const sid = randomUUID();
+    const [alice, bob] = await pair(N1(), N1(), rid);
+    await answeredCall(alice, bob, rid, sid, N1());
+    const ended = { ...N2().server.stats.callsEnded };
+    await cutAndWaitSuspended(N1(), alice);
+    alice.moveTo(N2().url);
+    expect((await alice.resume()).jsongle.event).to.equal('resumed');
+    expect(N2().server.stats.callsInProgress).to.equal(1);
+    expect(N1().server.stats.callsInProgress).to.equal(0);
+    // Bob (node 1) and Alice (node 2) still talk; Bob's hang-up reaches the owner on node 2 through his node's mirror.
+    alice.relay(rid, 'session-text', { description: { n: 1 } });
+    await bob.expectMessage({ jsongle: { action: 'session-text', description: { n: 1 } } });
+    bob.relay(rid, 'session-terminate', { ...ids(sid), description: {} });
+    await alice.expect((m) => m.jsongle.action === 'session-terminate');
+    await waitFor(() => N2().server.stats.callsInProgress === 0, 'the call to end on its new owner');
+    expect(N2().server.stats.callsEnded.terminate ?? 0).to.equal((ended.terminate ?? 0) + 1);
+    await waitFor(() => N1().server.inspectState().calls === 0 && N2().server.inspectState().calls === 0, 'no call record left on either node');
+    await bob.expectNoMessage({ jsongle: { event: 'left' } });
+  });
+
+  it('logs and ignores hand-over messages it cannot read, and keeps serving', async () => {
+    const cli = cluster.redis.cli();
+    const errorsBefore = N1().logger.lines.filter((l) => l.message === 'unreadable resume hand-over message').length;
+    await cli.publish('jsongle:n:xres-1', 'rnot json\n{"t":"h","req":"x"}\n{"t":"q"}\n{"t":"zz"}');
+    // Each of the four is refused before anything acts on it (no answer goes to a node named by nobody).
+    await waitFor(() => N1().logger.lines.filter((l) => l.message === 'unreadable resume hand-over message').length === errorsBefore + 4, 'the unreadable messages logged');
+    const [alice, bob] = await pair(N1(), N2(), room());
+    expect(alice.token.endsWith('.xres-1')).to.equal(true);
+    await bob.expectNoMessage({ jsongle: { event: 'left' } });
+  });
+
   it('answers a token naming a node that does not answer with a fresh session (resumeFailed "unknown") once the hand-over times out', async () => {
     const before = N2().server.stats.resumeFailed.handoverTimeout ?? 0;
     const stranger = new ResumableClient(N2().url);
     const hello = await stranger.resume(0, 'AAAAAAAAAAAAAAAAAAAAAAAA.no-such-node');
     expect(hello.jsongle.description.resumeFailed).to.equal('unknown');
+    expect(N2().server.stats.resumeFailed.handoverTimeout).to.equal(before + 1);
+    // A token whose node part is no node id is not sent anywhere: `unknown` at once.
+    const other = new ResumableClient(N2().url);
+    const hello2 = await other.resume(0, 'AAAAAAAAAAAAAAAAAAAAAAAA.bad%20node%0A');
+    expect(hello2.jsongle.description.resumeFailed).to.equal('unknown');
     expect(N2().server.stats.resumeFailed.handoverTimeout).to.equal(before + 1);
   });
 });
