@@ -197,6 +197,16 @@ export class RedisMembership implements Membership {
     });
   }
 
+  /** Keeps a room channel subscribed while the hand-over forwards what arrives on it (the room may
+   * leave this node's mirror meanwhile). */
+  holdChannel(topic: string): void {
+    this.deps.interest.acquire(topic).catch(() => undefined);
+  }
+
+  releaseChannel(topic: string): void {
+    this.deps.interest.release(topic);
+  }
+
   /** Old node: hand the session over, then the member is another node's in the mirror (no `left`). */
   private applyMovedOut(n: Extract<Notice, { t: 'M' }>): void {
     if (this.moving.has(n.req)) this.moveHooks?.movedOut(n.id, n.to);

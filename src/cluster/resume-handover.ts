@@ -7,8 +7,12 @@
  *   q  B → A  {req, token, lastSeen, sub, from}: take over this session, please
  *   f  A → B  {req, failed, id?}: no (unknown / expired / gap, decided by A's own claim), or the move failed
  *   h  A → B  {req, session, context, calls, registration}: here it is
- *   s  B → A  {id}: B's mirror holds the member now (sent on reading V): every room frame B published
- *             for it before reached A ahead of this, and none after, so A stops forwarding them
+ *   s  B → A  {id, from}: B's mirror holds the member now (sent on reading V): every room frame B
+ *             published for it before reached A ahead of this, and none after, so A stops forwarding them
+ *   F  A → B  {id, frame}: a frame that was on its way to A for the moved connection (forwarded)
+ *   S  A → B  {id}: A forwards nothing more (its answer to `s`). B holds the frames that reached it
+ *             directly from V on, numbers them after the handed-over and forwarded ones, and only
+ *             then answers the upgrade: each sender's frames stay in order, none twice.
  *
  * A validates with the same claim as a local resume, then reserves the session (its window stops, a
  * socket that still looks open is closed 4409) and moves its memberships in one script (MOVE in
@@ -94,10 +98,14 @@ export class ResumeHandover {
   private readonly asking = new Map<string, Asking>();
   /** New node: connections whose move was decided (V) and whose session has not come yet. */
   private readonly arrivals = new Map<string, NodeJS.Timeout>();
+  /** New node: sessions installed (h) whose old node has not said `S` yet → the request that asked. */
+  private readonly installedBy = new Map<string, string>();
   /** Old node: sessions being moved, until their M notice (by connection). */
   private readonly leaving = new Map<string, { req: string; to: string; lastSeen: number }>();
   /** Old node: room topics whose frames from the new node are forwarded to a moved member. */
   private readonly forwardByTopic = new Map<string, Forward[]>();
+  /** Old node: the room topics forwarded for each moved connection (their channels held meanwhile). */
+  private readonly forwardTopics = new Map<string, string[]>();
   /** Old node: connections whose frames are forwarded to their new node. */
   private readonly forwardById = new Map<string, string>();
 
@@ -120,7 +128,7 @@ export class ResumeHandover {
   forwardToConnection(connId: string, frame: string): boolean {
     const node = this.forwardById.get(connId);
     if (node === undefined) return false;
-    this.deps.pubsub.toNode(node, connId, frame);
+    this.send(node, { t: 'F', id: connId, frame });
     return true;
   }
 
@@ -153,7 +161,9 @@ export class ResumeHandover {
         if (m.t === 'q') this.onRequest(m);
         else if (m.t === 'h') this.onHandedOver(m);
         else if (m.t === 'f') this.onRefused(m);
-        else if (m.t === 's') this.stopForwardingRoomFrames(m.id);
+        else if (m.t === 's') this.onNewNodeHolds(m.id, m.from);
+        else if (m.t === 'S') this.onForwardingDone(m.id);
+        else if (m.t === 'F') this.sessions.deliverAhead(m.id, m.frame);
       } catch (err) {
         this.deps.logger.error('resume hand-over failed', { type: m.t, error: String((err as Error)?.stack ?? err) });
       }
@@ -162,19 +172,21 @@ export class ResumeHandover {
 
   private arriving(connId: string, from: string): void {
     this.sessions.expectArrival(connId);
-    this.send(from, { t: 's', id: connId });
+    this.send(from, { t: 's', id: connId, from: this.deps.nodeId });
     clearTimeout(this.arrivals.get(connId));
     // The old node decided the move: its session follows within a few Redis round trips. If it never
     // comes (that node died mid-way), the connection is gone: its rooms hear `left` from here.
-    this.arrivals.set(connId, setTimeout(() => this.arrivalFailed(connId), this.deps.config.handoverTimeoutMs).unref());
+    this.arrivals.set(connId, setTimeout(() => {
+      // Installed, but the old node's `S` never came: what is held here goes out as it is.
+      if (this.installedBy.has(connId)) this.onForwardingDone(connId);
+      else this.arrivalFailed(connId);
+    }, this.deps.config.handoverTimeoutMs).unref());
   }
 
   private onHandedOver(m: Extract<Message, { t: 'h' }>): void {
     const { session, context, calls } = m;
     const id = session.id;
-    clearTimeout(this.arrivals.get(id));
-    this.arrivals.delete(id);
-    const { rooms, connections } = this.deps;
+    const { rooms } = this.deps;
     // The rooms as this node's mirror holds them (the move put them there, in V).
     const held = new Set<string>();
     for (const rid of context.rooms) if (rooms.get(rid)?.members.get(id)?.node === undefined && rooms.isMember(rid, id)) held.add(rid);
@@ -182,13 +194,28 @@ export class ResumeHandover {
     this.sessions.adopt(session, actor);
     actor.start();
     this.deps.calls.adopt(id, calls, (rid, connId) => rooms.get(rid)?.members.get(connId));
-    const asking = this.asking.get(m.req);
-    if (asking === undefined) return; // the upgrade timed out: the session waits here for a resume, or its window
-    this.asking.delete(m.req);
+    this.installedBy.set(id, m.req);
+    if (this.sessions.isArriving(id) === false) this.installed(id);
+  }
+
+  /** The old node forwards nothing more (its `S`): the frames held here follow the forwarded ones. */
+  private onForwardingDone(connId: string): void {
+    this.sessions.releaseHeld(connId);
+    if (this.installedBy.has(connId)) this.installed(connId);
+  }
+
+  /** Session here and nothing more on its way: the upgrade that asked for it claims it now. */
+  private installed(connId: string): void {
+    clearTimeout(this.arrivals.get(connId));
+    this.arrivals.delete(connId);
+    const req = this.installedBy.get(connId);
+    this.installedBy.delete(connId);
+    const asking = req === undefined ? undefined : this.asking.get(req);
+    if (req === undefined || asking === undefined) return; // the upgrade timed out: the session waits here for a resume, or its window
+    this.asking.delete(req);
     clearTimeout(asking.timer);
     this.deps.stats.resumeHandoverSeconds.observe(Number(process.hrtime.bigint() - asking.startedAt) / 1e9);
-    if (connections.actorOf(id) !== actor) return asking.resolve({ ok: false, failed: 'unknown' });
-    asking.resolve({ ok: true });
+    asking.resolve(this.sessions.actorOf(connId) === undefined ? { ok: false, failed: 'unknown' } : { ok: true });
   }
 
   private onRefused(m: Extract<Message, { t: 'f' }>): void {
@@ -202,6 +229,7 @@ export class ResumeHandover {
 
   /** The move was decided but no session came: the connection ends here as a disconnect would. */
   private arrivalFailed(connId: string): void {
+    clearTimeout(this.arrivals.get(connId));
     this.arrivals.delete(connId);
     if (this.sessions.actorOf(connId) !== undefined) return;
     this.sessions.cancelArrival(connId);
@@ -269,23 +297,40 @@ export class ResumeHandover {
     });
   }
 
+  /** The new node's mirror holds the member (its `s`): it publishes nothing more for it on the room
+   * channels, and every such frame it did publish reached this node ahead of `s` and was forwarded. */
+  private onNewNodeHolds(connId: string, node: string): void {
+    this.stopForwardingRoomFrames(connId);
+    this.send(node, { t: 'S', id: connId });
+  }
+
   private stopForwardingRoomFrames(connId: string): void {
-    for (const [topic, list] of this.forwardByTopic) {
-      const rest = list.filter((f) => f.connId !== connId);
+    const topics = this.forwardTopics.get(connId);
+    if (topics === undefined) return;
+    this.forwardTopics.delete(connId);
+    for (const topic of topics) {
+      const rest = (this.forwardByTopic.get(topic) ?? []).filter((f) => f.connId !== connId);
       if (rest.length === 0) this.forwardByTopic.delete(topic);
-      else if (rest.length !== list.length) this.forwardByTopic.set(topic, rest);
+      else this.forwardByTopic.set(topic, rest);
+      this.deps.membership.releaseChannel(topic);
     }
     if (this.forwardByTopic.size === 0) this.deps.pubsub.onForwardedRoomFrame = null;
   }
 
   private startForwarding(connId: string, to: string, rids: string[], forwardMs: number): void {
+    const topics: string[] = [];
     for (const rid of rids) {
       const room = this.deps.rooms.get(rid);
       if (room === undefined) continue;
+      topics.push(room.topic);
+      // The room may leave this node's mirror now (its last member here moved): its channel stays
+      // subscribed until the new node says it publishes nothing more there for this member.
+      this.deps.membership.holdChannel(room.topic);
       const list = this.forwardByTopic.get(room.topic) ?? [];
       list.push({ connId, node: to });
       this.forwardByTopic.set(room.topic, list);
     }
+    this.forwardTopics.set(connId, topics);
     this.forwardById.set(connId, to);
     this.deps.pubsub.onForwardedRoomFrame = (topic, origin, frame) => this.forwardRoomFrame(topic, origin, frame);
     setTimeout(() => {
@@ -299,7 +344,7 @@ export class ResumeHandover {
   private forwardRoomFrame(topic: string, origin: string, frame: string): void {
     const list = this.forwardByTopic.get(topic);
     if (list === undefined) return;
-    for (const f of list) if (f.node === origin) this.deps.pubsub.toNode(f.node, f.connId, frame);
+    for (const f of list) if (f.node === origin) this.send(f.node, { t: 'F', id: f.connId, frame });
   }
 
   private send(node: string, m: Message): void {
@@ -312,5 +357,6 @@ export class ResumeHandover {
     for (const t of this.arrivals.values()) clearTimeout(t);
     this.asking.clear();
     this.arrivals.clear();
+    this.installedBy.clear();
   }
 }

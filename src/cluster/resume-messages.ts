@@ -19,7 +19,9 @@ export interface HandedContext {
 export type HandoverMessage =
   | { t: 'q'; req: string; token: string; lastSeen: string | null; sub?: string; from: string }
   | { t: 'f'; req: string; failed: ResumeFailure; id?: string }
-  | { t: 's'; id: string }
+  | { t: 's'; id: string; from: string }
+  | { t: 'S'; id: string }
+  | { t: 'F'; id: string; frame: string }
   | {
     t: 'h'; req: string; session: HandedSession; context: HandedContext; calls: HandedCall[];
     /** Issue 11's user directory: the session's registration (session-register), null until it exists. */
@@ -64,7 +66,11 @@ export function parseHandoverMessage(line: string): HandoverMessage | null {
     case 'f':
       return isStr(m.req) && FAILURES.has(m.failed) && (m.id === undefined || isStr(m.id)) ? (m as HandoverMessage) : null;
     case 's':
+      return isStr(m.id) && isStr(m.from) ? (m as HandoverMessage) : null;
+    case 'S':
       return isStr(m.id) ? (m as HandoverMessage) : null;
+    case 'F':
+      return isStr(m.id) && typeof m.frame === 'string' ? (m as HandoverMessage) : null;
     case 'h':
       return isStr(m.req) && isSession(m.session) && isContext(m.context) && Array.isArray(m.calls) && m.calls.every(isCall) &&
         m.registration === null ? (m as HandoverMessage) : null;

@@ -210,7 +210,12 @@ export class Sessions {
   deliver(connId: string, text: string): boolean {
     const s = this.byId.get(connId);
     if (s === undefined || s.ending) return false;
-    if (s.arriving !== null) return s.arriving.push(text) > 0; // handed over from another node: numbered on arrival
+    if (s.arriving !== null) return s.arriving.push(text) > 0; // moving here from another node: held (resume-handover.ts)
+    return this.deliverNow(s, text);
+  }
+
+  /** Numbers, keeps and writes one frame of a session. */
+  private deliverNow(s: Session, text: string): boolean {
     const n = ++s.sent;
     if (s.token !== '') this.keep(s, n, text);
     if (s.ending) return false;
@@ -428,8 +433,8 @@ export class Sessions {
    * claims it next, in the same turn), its frames and those that arrived meanwhile numbered in order. */
   adopt(h: HandedSession, actor: ConnectionActor): void {
     const s = this.byId.get(h.id) ?? new Session(h.id, null, null);
-    const arrived = s.arriving ?? [];
-    s.arriving = null;
+    const ahead = s.ahead ?? [];
+    s.ahead = null;
     s.actor = actor;
     s.received = h.received;
     s.sent = h.lastSeen;
@@ -438,9 +443,37 @@ export class Sessions {
     this.byId.set(s.id, s);
     this.byToken.set(s.token, s.id);
     for (const text of h.frames) this.keep(s, ++s.sent, text);
-    for (const text of arrived) this.keep(s, ++s.sent, text);
+    for (const text of ahead) this.keep(s, ++s.sent, text);
     this.deps.stats.sessionsSuspendedNow++;
     this.clock.add(s.id);
+    if (s.aheadDone) this.releaseHeld(s.id);
+  }
+
+  /** New node: true while the session is on its way here (frames held), false once settled, undefined: none. */
+  isArriving(connId: string): boolean | undefined {
+    const s = this.byId.get(connId);
+    return s === undefined ? undefined : s.arriving !== null;
+  }
+
+  /** New node: a frame the old node forwarded (it was on its way there): it goes ahead of the held ones. */
+  deliverAhead(connId: string, text: string): boolean {
+    const s = this.byId.get(connId);
+    if (s === undefined || s.ending) return false;
+    if (s.actor === null) return (s.ahead ??= []).push(text) > 0;
+    return this.deliverNow(s, text);
+  }
+
+  /** New node: nothing more comes from the old node; the frames held here follow, in order. */
+  releaseHeld(connId: string): void {
+    const s = this.byId.get(connId);
+    if (s === undefined) return;
+    if (s.actor === null) {
+      s.aheadDone = true;
+      return;
+    }
+    const held = s.arriving;
+    s.arriving = null;
+    if (held !== null) for (const text of held) this.deliverNow(s, text);
   }
 
   /** New node: the hand-over never came (the old node failed mid-way): the waiting record goes. */

@@ -135,6 +135,30 @@ describe('resume across nodes (two in-process nodes on one Redis)', function () 
     }
   });
 
+  it('delivers what its peer sends while the session moves exactly once and in order (forwarded by the old node, held by the new)', async () => {
+    const rid = room();
+    const [alice, bob] = await pair(N1(), N2(), rid);
+    await cutAndWaitSuspended(N1(), alice);
+    const seenBefore = alice.received;
+    alice.moveTo(N2().url);
+    const resuming = alice.resume();
+    // Bob's frames spread over the loop turns of the hand-over (a yield per frame, no fixed wait).
+    const total = 300;
+    for (let n = 0; n < total; n++) {
+      bob.relay(rid, 'session-text', { description: { n } });
+      await new Promise((r) => setImmediate(r));
+    }
+    expect((await resuming).jsongle.event).to.equal('resumed');
+    await waitFor(() => texts(alice, seenBefore).length >= total, `the ${total} frames`, 10_000).catch((err) => {
+      const got = texts(alice, seenBefore) as number[];
+      const missing = [...Array(total).keys()].filter((n) => !got.includes(n));
+      console.log('      received', got.length, 'of', total, '; missing', missing.slice(0, 20));
+      throw err;
+    });
+    await bob.expectNoMessage({ jsongle: { event: 'left' } });
+    expect(texts(alice, seenBefore)).to.deep.equal([...Array(total).keys()]);
+  });
+
   it('moves a callee whose caller stays: the call keeps its owner, which learns the callee\'s node', async () => {
     const rid = room();
     const sid = randomUUID();
