@@ -159,6 +159,31 @@ describe('resume across nodes (two in-process nodes on one Redis)', function () 
     expect(texts(alice, seenBefore)).to.deep.equal([...Array(total).keys()]);
   });
 
+  it('moves a session back and forth ten times, its peer\'s frames following it (and logs the hand-over latency)', async () => {
+    const rid = room();
+    const [alice, bob] = await pair(N1(), N2(), rid);
+    const nodes = [N1(), N2()];
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const from = nodes[i % 2];
+      const to = nodes[(i + 1) % 2];
+      await cutAndWaitSuspended(from, alice);
+      bob.relay(rid, 'session-text', { description: { n: i } });
+      await bob.expectMessage({ jsongle: { action: 'session-event', event: 'ack' } });
+      const h = to.server.stats.resumeHandoverSeconds;
+      const sum = h.sum;
+      alice.moveTo(to.url);
+      expect((await alice.resume()).jsongle.event).to.equal('resumed');
+      times.push((h.sum - sum) * 1000);
+      expect(alice.token.endsWith(`.${to.nodeId}`)).to.equal(true);
+    }
+    await waitFor(() => texts(alice).length === 10, 'one frame per move');
+    expect(texts(alice)).to.deep.equal([...Array(10).keys()]);
+    await bob.expectNoMessage({ jsongle: { event: 'left' } });
+    times.sort((x, y) => x - y);
+    console.log(`      hand-over latency over 10 moves: median ${times[5].toFixed(2)} ms, max ${times[9].toFixed(2)} ms`);
+  });
+
   it('moves a callee whose caller stays: the call keeps its owner, which learns the callee\'s node', async () => {
     const rid = room();
     const sid = randomUUID();
