@@ -394,6 +394,10 @@ export class Sessions {
       s.pingedAt = 0;
       this.unconfirmed.delete(s);
       this.deps.detach(s.id);
+      // Socketless from now on, as if it had vanished: a move that fails leaves it suspended here.
+      s.suspended = true;
+      this.deps.stats.sessionsSuspendedNow++;
+      s.actor?.send({ type: 'ws.lost' });
     }
     return true;
   }
@@ -403,10 +407,6 @@ export class Sessions {
     const s = this.byId.get(connId);
     if (s === undefined || !s.moving) return;
     s.moving = false;
-    if (!s.suspended) {
-      s.suspended = true;
-      this.deps.stats.sessionsSuspendedNow++;
-    }
     this.clock.add(s.id);
   }
 
