@@ -14,6 +14,7 @@ import { ids } from '../helpers/call-steps.js';
 import { helloClient, type TestClient } from '../helpers/client.js';
 import { closeAllResumable, ResumableClient } from '../helpers/resumable-client.js';
 import { waitFor } from '../helpers/wait.js';
+import { mintToken } from '../../src/tools/token.js';
 import { useInProcessNodes } from './helpers.js';
 import type { InProcessNode } from './nodes.js';
 
@@ -265,6 +266,30 @@ describe('resume across nodes (two in-process nodes on one Redis)', function () 
     const hello2 = await other.resume(0, 'AAAAAAAAAAAAAAAAAAAAAAAA.bad%20node%0A');
     expect(hello2.jsongle.description.resumeFailed).to.equal('unknown');
     expect(N2().server.stats.resumeFailed.handoverTimeout).to.equal(before + 1);
+  });
+});
+
+describe('resume across nodes with identity tokens', function () {
+  this.timeout(30_000);
+  const SECRET = 'cluster-resume-secret-0123456789abcdef';
+  const overrides: ConfigOverrides = { resume: { windowSec: 10 }, auth: { jwtSecret: SECRET }, authFailureLimit: { perAddress: 0 } };
+  const cluster = useInProcessNodes([{ id: 'xjwt-1', overrides }, { id: 'xjwt-2', overrides }]);
+  afterEach(closeAllResumable);
+  const jwt = (sub: string) => mintToken({ sub, ttlSec: 600, key: { secret: SECRET } });
+
+  it('hands a session over only to the same user (sub): another user\'s token learns nothing and gets a fresh session', async () => {
+    const [n1, n2] = cluster.nodes;
+    const alice = await ResumableClient.start(`${n1.url}?token=${await jwt('alice')}`, 'alice');
+    alice.cut();
+    await waitFor(() => n1.server.stats.sessionsSuspended > 0, 'the session to be suspended');
+    const mallory = new ResumableClient(`${n2.url}?token=${await jwt('mallory')}`);
+    const hello = await mallory.resume(alice.received, alice.token);
+    expect(hello.jsongle.description.resumeFailed).to.equal('unknown');
+    expect(hello.to).to.not.equal(alice.connectionId);
+    alice.moveTo(`${n2.url}?token=${await jwt('alice')}`);
+    const resumed = await alice.resume();
+    expect(resumed.jsongle.event).to.equal('resumed');
+    expect(resumed.jsongle.description.id).to.equal(alice.connectionId);
   });
 });
 

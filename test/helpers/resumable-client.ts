@@ -80,9 +80,14 @@ export class ResumableClient {
   async resume(lastSeen = this.received, token = this.token): Promise<Msg> {
     const before = this.resumedEvents.length + this.helloRequests.length;
     const resumedBefore = this.resumedEvents.length;
-    await this.connect(`${this.baseUrl}?resume=${encodeURIComponent(token)}&lastSeen=${lastSeen}`);
+    await this.connect(this.resumeUrl(token, lastSeen));
     await waitFor(() => this.resumedEvents.length + this.helloRequests.length > before, 'resumed or a fresh hello');
     return this.resumedEvents.length > resumedBefore ? this.resumedEvents[this.resumedEvents.length - 1] : this.helloRequests[this.helloRequests.length - 1];
+  }
+
+  /** The base URL (which may carry its own query: an identity token) plus the resume parameters. */
+  private resumeUrl(token: string, lastSeen: number): string {
+    return `${this.baseUrl}${this.baseUrl.includes('?') ? '&' : '?'}resume=${encodeURIComponent(token)}&lastSeen=${lastSeen}`;
   }
 
   /** Resume across nodes: the next reconnect goes through another node's URL (a load balancer's choice). */
@@ -161,7 +166,7 @@ export class ResumableClient {
     this.backoffMs = Math.min(this.backoffMs * 2, 400);
     setTimeout(() => {
       if (this.stopped) return;
-      this.connect(`${this.baseUrl}?resume=${encodeURIComponent(this.token)}&lastSeen=${this.received}`).catch(() => {
+      this.connect(this.resumeUrl(this.token, this.received)).catch(() => {
         // Refused or reset: the close handler schedules the next attempt.
       });
     }, delay).unref();
