@@ -22,11 +22,10 @@ import { admit, bearerToken, DRAINING, parseAllowedOrigins, tokenRefusal, type R
 import { serverCloseReason } from './close-reason.js';
 import { isAbusive, takeToken } from './rate-limit.js';
 import type { ResumeClaim, Socket, SocketData } from './socket-data.js';
-import type { HandoverResult } from '../cluster/resume-handover.js';
 import { uWS } from './uws.js';
 import { EdgeGuards } from './edge-guards.js';
 import { limitControlFrame } from './control-frames.js';
-import type { ResumeHandover } from '../cluster/resume-handover.js';
+import type { HandoverResult, ResumeHandover } from '../cluster/resume-handover.js';
 
 export interface WebSocketDeps {
   config: Config;

@@ -185,6 +185,19 @@ describe('resume across nodes (two in-process nodes on one Redis)', function () 
     console.log(`      hand-over latency over 10 moves: median ${times[5].toFixed(2)} ms, max ${times[9].toFixed(2)} ms`);
   });
 
+  it('closes the old socket with 4409 when a session still open on one node is resumed through the other', async () => {
+    const rid = room();
+    const [alice, bob] = await pair(N1(), N2(), rid);
+    const twin = new ResumableClient(N2().url);
+    const resumed = await twin.resume(alice.received, alice.token);
+    expect(resumed.jsongle.event).to.equal('resumed');
+    expect(resumed.jsongle.description.id).to.equal(alice.connectionId);
+    await waitFor(() => alice.closes.includes(4409), 'the old socket to be closed 4409');
+    bob.relay(rid, 'session-text', { description: { n: 1 } });
+    await twin.expect((m) => m.jsongle.action === 'session-text');
+    await bob.expectNoMessage({ jsongle: { event: 'left' } });
+  });
+
   it('moves a callee whose caller stays: the call keeps its owner, which learns the callee\'s node', async () => {
     const rid = room();
     const sid = randomUUID();
