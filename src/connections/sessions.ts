@@ -149,6 +149,8 @@ export class Sessions {
     const id = this.byToken.get(token);
     const s = id === undefined ? undefined : this.byId.get(id);
     if (s === undefined) return this.failed(this.expiredTokens.has(token) ? 'expired' : 'unknown');
+    // Being handed over to another node (resume across nodes): that node's resume owns it now.
+    if (s.moving) return this.failed('unknown');
     // With identity tokens a session is only the same user's to take over: another `sub` learns nothing.
     if (sub !== undefined && this.deps.subOf(s.id) !== sub) return this.failed('unknown');
     const lastSeen = lastSeenText !== null && /^\d{1,15}$/.test(lastSeenText) ? Number(lastSeenText) : -1;

@@ -59,6 +59,9 @@ describe('Sessions: resume across nodes', () => {
     expect(ws.data.replaced).to.equal(true);
     expect((ws.data.actor as unknown as { events: ConnectionEvent[] }).events, 'its actor is suspended').to.deep.equal([{ type: 'ws.lost' }]);
     expect(a.sessions.reserve('c1'), 'already moving').to.equal(false);
+    const token = ws.data.session === null ? '' : (ws.data.session as unknown as { token: string }).token;
+    expect(token).to.have.length.greaterThan(24);
+    expect(a.sessions.claim(token, '5'), 'a second resume while it moves').to.deep.equal({ claim: { failed: 'unknown' } });
     expect(a.sessions.reserve('nobody')).to.equal(false);
     const h = a.sessions.handOut('c1', 3);
     expect(h).to.deep.include({ id: 'c1', lastSeen: 3, frames: ['f4', 'f5'] });
