@@ -34,7 +34,7 @@ function setup(resumeOn: boolean) {
   const builder = new MessageBuilder({ id: 'bench', version: '0', info: '' });
   const connections = new Connections({
     stats, builder, pubsub: new LocalPubSub<SocketData>(), onDeparture: () => {},
-    resume: { windowSec: resumeOn ? 20 : 0, bufferMessages: 512, bufferBytes: 1 << 20 },
+    resume: { windowSec: resumeOn ? 20 : 0, bufferMessages: 512, bufferBytes: 1 << 20, handoverTimeoutMs: 2000, forwardSec: 5 },
   });
   const rooms = new Rooms({ io: connections, stats }, builder, 'muc/');
   return { connections, rooms };

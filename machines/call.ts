@@ -56,7 +56,10 @@ export type CallEvent =
   | ({ type: 'party.accept' } & PartyEvent)
   | ({ type: 'party.terminate' } & PartyEvent)
   | ({ type: 'party.gone' } & PartyEvent)
-  | { type: 'ring.timeout' };
+  | { type: 'ring.timeout' }
+  // Resume across nodes: the caller's session moved to another node, which goes on with this call
+  // from this actor's persisted snapshot; here it stops without ending (nothing reported).
+  | { type: 'owner.moved' };
 
 /** Params of a server-made ending: the condition or reason it carries. */
 export interface EndingParams {
@@ -103,6 +106,7 @@ export const callMachine = setup({
   on: {
     // Either party may hang up at any point: the call is over for the server too.
     'party.terminate': { target: '.ended', actions: { type: 'endAs', params: ({ event }) => ({ reason: 'terminate', by: event.by }) } },
+    'owner.moved': { target: '.movedAway' },
   },
   states: {
     starting: {
@@ -207,6 +211,10 @@ export const callMachine = setup({
       description: 'Over, with a reason and who ended it: the owner records it and forgets the call.',
       type: 'final',
       entry: 'reportEnded',
+    },
+    movedAway: {
+      description: 'Resume across nodes: the call goes on at the caller\'s new node (this actor\'s snapshot); nothing ends here.',
+      type: 'final',
     },
   },
 });

@@ -29,6 +29,7 @@ import type { Room } from './rooms/room.js';
 import type { SocketData } from './transport/socket-data.js';
 import { assertNativeUws, closeListenSocket, connectionCeiling, createApp, listen, localPort, openFileLimit, StartupError } from './transport/uws.js';
 import { attachWebSocket } from './transport/ws.js';
+import { createResumeHandover } from './cluster/resume-handover.js';
 import { attachUpgradeRequired } from './transport/upgrade-required.js';
 import { EdgeGuards } from './transport/edge-guards.js';
 import { attachSocketIO, type SocketIODoor } from './transport/socketio.js';
@@ -109,6 +110,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     }),
     // --- resume: sessions that outlive their socket (src/connections/sessions.ts) ---
     resume: config.resume,
+    nodeId: cluster?.nodeId, // resume tokens name their node (resume across nodes)
     topicsOf: (connId: string): string[] => {
       const topics: string[] = [];
       for (const rid of rooms.ridsOf(connId)) {
@@ -193,6 +195,13 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     });
   }
 
+  // --- resume across nodes (Redis engine, resume on): a token naming another node is handed over from there ---
+  const handover = createResumeHandover(cluster, {
+    config: config.resume, stats, logger, connections, rooms, membership, calls,
+    adoptConnection: (context) => supervisor.adoptConnection(context),
+  });
+  // --- end resume across nodes ---
+
   // One set of per-address guards for both doors (Socket.IO door: a budget per address, not per door).
   const edge = new EdgeGuards(config, logger);
   attachWebSocket(wsApp, {
@@ -202,6 +211,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
     connectionCount: () => connections.size,
     maxConnections, edge,
     tokenVerifier,
+    handover, // resume across nodes
   });
   // --- Socket.IO door: /socket.io/ on wsPort (a more specific route than the raw door's /*) ---
   const socketIO: SocketIODoor | null = config.socketio.enabled ? attachSocketIO(wsApp, {
@@ -318,6 +328,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
         calls.stop();
         users.clear();
         connections.sessions?.stop();
+        handover?.stop();
         // The drain's last events (members left, rooms closed) get a moment to go out.
         await webhookQueue?.settle(Math.min(config.webhooks.timeoutMs, 2000));
         webhookQueue?.stop();

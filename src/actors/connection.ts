@@ -179,3 +179,10 @@ export function createConnectionActor(
 ): ConnectionActor {
   return createActor(machine, { id: 'connection', input, parent });
 }
+
+/** Resume across nodes: the actor of a session handed over by another node, created `suspended`
+ * with the context it had there (no entry action runs); the resume that follows takes it to helloed. */
+export function createSuspendedConnectionActor(machine: ProvidedConnectionMachine, context: ConnectionContext, parent: AnyActorRef): ConnectionActor {
+  const input: ConnectionInput = { id: context.id, helloTransaction: '', identity: context.identity }; // unused: the snapshot wins
+  return createActor(machine, { id: 'connection', input, snapshot: machine.resolveState({ value: 'suspended', context }), parent });
+}

@@ -21,7 +21,8 @@ import type { Member } from '../rooms/room.js';
 import type { JoinVerdict, LeaveResult, Membership } from '../rooms/membership.js';
 import type { Rooms } from '../rooms/rooms.js';
 import type { Socket } from '../transport/socket-data.js';
-import { createConnectionActor, provideConnectionMachine } from './connection.js';
+import { createConnectionActor, createSuspendedConnectionActor, provideConnectionMachine } from './connection.js';
+import type { ConnectionContext } from '../../machines/connection.js';
 
 export type SupervisorActor = ActorRefFrom<typeof supervisorMachine>;
 
@@ -239,6 +240,8 @@ export function createSupervisor(deps: SupervisorDeps) {
     /** True while upgrades are admitted. */
     isAccepting: () => actor.getSnapshot().matches('accepting'),
     lifecycle: () => String(actor.getSnapshot().value),
+    /** Resume across nodes: the actor of a session another node handed over (suspended until its resume). */
+    adoptConnection: (context: ConnectionContext) => createSuspendedConnectionActor(connectionMachine, context, actor),
   };
 }
 

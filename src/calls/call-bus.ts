@@ -35,6 +35,9 @@ export type CallNotice =
   | { t: 'o'; sid: string; rid: string; caller: string; callee: string; owner: string; initiator?: unknown; responder?: unknown }
   | { t: 's'; sid: string; e: StepEvent; by: Side }
   | { t: 'e'; sid: string }
+  // Resume across nodes (src/calls/call-handover.ts): the call's owner moved (to a mirror) / its callee moved (to the owner).
+  | { t: 'w'; sid: string; owner: string }
+  | { t: 'n'; sid: string; node: string }
   | DirectCallNotice;
 
 /**
@@ -113,6 +116,8 @@ export function parseCallNotice(json: string): CallNotice | null {
   }
   if (o.t === 's') return isStep(o.e) && isSide(o.by) ? { t: 's', sid, e: o.e, by: o.by } : null;
   if (o.t === 'e') return { t: 'e', sid };
+  if (o.t === 'w') return isStr(o.owner) ? { t: 'w', sid, owner: o.owner } : null;
+  if (o.t === 'n') return isStr(o.node) ? { t: 'n', sid, node: o.node } : null;
   if (o.t === 'do') {
     const { caller, owner, devices } = o;
     if (!isStr(caller) || !isStr(owner) || !Array.isArray(devices) || !devices.every(isStr)) return null;

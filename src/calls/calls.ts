@@ -32,6 +32,8 @@ import { countAnswered, countEnded } from './call-figures.js';
 import { DirectCalls, type DirectCall } from './direct-calls.js';
 import type { Device } from '../users/directory.js';
 import type { RelayEnvelope } from '../protocol/types.js';
+import type { HandedCall } from './call-handover.js';
+import { createActor, type Snapshot } from 'xstate';
 
 export interface CallsDeps {
   stats: Stats;
@@ -55,8 +57,10 @@ export interface CallsDeps {
 interface Call extends CallView {
   readonly mirror: false;
   readonly rid: string;
-  /** The callee as the room holds it: `node` set when it sits on another node (Redis engine). */
-  readonly calleeMember: Member;
+  /** The callee as the room holds it: `node` set when it sits on another node (Redis engine; changes when it resumes on another node). */
+  calleeMember: Member;
+  /** The room's glare claim was taken in Redis (callee on another node at the propose): released at the end. */
+  readonly claimed: boolean;
   readonly callerUid: string;
   readonly calleeUid: string;
   /** The propose's identifiers, as sent: server-made endings copy them. */
@@ -71,7 +75,8 @@ interface Call extends CallView {
 interface Mirror extends CallView {
   readonly mirror: true;
   readonly rid: string;
-  readonly owner: string;
+  /** The owner's node (changes when the caller resumes on another node). */
+  owner: string;
   readonly ids: CallIds;
   /** The callee here sent session-accept (the chart takes it in every state before active). */
   accepted: boolean;
@@ -93,6 +98,7 @@ const EVENTS: Record<StepEvent, Record<Side, CallEvent>> = {
 };
 const GONE = partyEvents('party.gone');
 const RING_TIMEOUT: CallEvent = { type: 'ring.timeout' };
+const OWNER_MOVED: CallEvent = { type: 'owner.moved' };
 
 export class Calls implements CallOwner {
   private readonly bySid = new Map<string, Known>();
@@ -168,7 +174,7 @@ export class Calls implements CallOwner {
       mirror: false, sid, rid: room.rid, caller: callerId, callee: callee.id, calleeMember: callee,
       callerUid, calleeUid: callee.profile.uid,
       ids: { sid, initiator: j.initiator, responder: j.responder },
-      proposedAt: Date.now(), acceptedAt: 0,
+      proposedAt: Date.now(), acceptedAt: 0, claimed: callee.node !== undefined,
       actor: createCallActor(this.machine, { sid, rid: room.rid, caller: callerId, callee: callee.id }, this.deps.parent()),
     };
     this.remember(call);
@@ -262,9 +268,12 @@ export class Calls implements CallOwner {
       return;
     }
     if (n.t === 's') {
-      this.owned(n.sid)?.actor.send(EVENTS[n.e][n.by]);
+      const call = this.owned(n.sid);
+      if (call !== undefined) call.actor.send(EVENTS[n.e][n.by]);
+      else this.forwardStep(n); // resume across nodes: the call moved on with its caller
       return;
     }
+    if (n.t === 'w' || n.t === 'n') return this.onMovedNotice(n);
     const known = this.bySid.get(n.sid);
     if (n.t === 'e') {
       if (known?.mirror === true) this.forget(known);
@@ -350,14 +359,116 @@ export class Calls implements CallOwner {
     const reason = context.reason ?? 'terminate';
     const node = call.calleeMember.node;
     const cluster = this.deps.cluster;
-    if (node !== undefined && cluster) {
+    if (cluster) {
       // The mirror goes with the call; after a `gone` the callee's node dropped it (its callee left)
       // or ends it itself (it hears the caller's departure), so nothing is sent then.
-      if (reason !== 'gone') cluster.bus.tell(node, { t: 'e', sid: call.sid });
-      cluster.bus.release(call.rid, call.sid);
+      if (node !== undefined && reason !== 'gone') cluster.bus.tell(node, { t: 'e', sid: call.sid });
+      if (call.claimed || node !== undefined) cluster.bus.release(call.rid, call.sid);
     }
     countEnded(this.deps, factsOf(call), { reason, endedBy: context.endedBy });
   }
+
+  // --- resume across nodes (src/calls/call-handover.ts) ---
+  /** Calls that moved on with their caller: sid → the new owner's node, for resume.forwardSec. */
+  private readonly movedCalls = new Map<string, string>();
+
+  /**
+   * Old node: the calls of a connection that moves to node `to`, as they travel. Its own calls (it
+   * is the caller) stop here without ending; a callee here keeps a mirror of them. Calls it is the
+   * callee of stay with their owner (told the new node here, or `n` below) and travel as mirrors.
+   */
+  handOut(connId: string, to: string, forwardMs: number): HandedCall[] {
+    const out: HandedCall[] = [];
+    const self = this.deps.cluster?.bus.nodeId ?? '';
+    for (const call of [...(this.byConnection.get(connId) ?? [])]) {
+      if (call.mirror) {
+        out.push({ k: 'mirror', sid: call.sid, rid: call.rid, caller: call.caller, callee: call.callee, owner: call.owner, ids: call.ids, accepted: call.accepted });
+        this.forget(call);
+      } else if (call.caller === connId) {
+        const snapshot = call.actor.getPersistedSnapshot();
+        out.push({
+          k: 'owned', sid: call.sid, rid: call.rid, caller: call.caller, callee: call.callee, callerUid: call.callerUid, calleeUid: call.calleeUid,
+          ids: call.ids, proposedAt: call.proposedAt, acceptedAt: call.acceptedAt, claimed: call.claimed, snapshot,
+        });
+        // Its state's exit actions run (the ring clock stops, `active` uncounts here: the new owner
+        // counts it again); it ends as `movedAway`, reporting nothing.
+        this.forget(call);
+        call.actor.send(OWNER_MOVED);
+        this.movedCalls.set(call.sid, to);
+        setTimeout(() => { if (this.movedCalls.get(call.sid) === to) this.movedCalls.delete(call.sid); }, forwardMs).unref();
+        // Its callee is here: this node keeps the call's mirror (the new owner's `w` finds it already so).
+        if (call.calleeMember.node === undefined) {
+          this.remember({ mirror: true, sid: call.sid, rid: call.rid, caller: call.caller, callee: call.callee, owner: to, ids: call.ids, accepted: call.acceptedAt > 0 });
+        }
+      } else {
+        // The callee moves, the call stays here: its callee is on node `to` now.
+        call.calleeMember = { ...call.calleeMember, node: to };
+        out.push({ k: 'mirror', sid: call.sid, rid: call.rid, caller: call.caller, callee: call.callee, owner: self, ids: call.ids, accepted: call.acceptedAt > 0 });
+        this.unindex(connId, call);
+      }
+    }
+    return out;
+  }
+
+  /** New node: the calls of a connection handed over here (its rooms are in the mirror already:
+   * `memberOf` reads them). Owned calls get their actor back from its snapshot. */
+  adopt(connId: string, handed: HandedCall[], memberOf: (rid: string, connId: string) => Member | undefined): void {
+    const cluster = this.deps.cluster;
+    const self = cluster?.bus.nodeId ?? '';
+    for (const h of handed) {
+      const known = this.bySid.get(h.sid);
+      if (h.k === 'mirror') {
+        if (h.owner === self) {
+          // The owner is here: its callee is local again.
+          const call = this.owned(h.sid);
+          const member = memberOf(h.rid, connId);
+          if (call !== undefined && member !== undefined) {
+            call.calleeMember = member;
+            this.index(connId, call);
+          }
+          continue;
+        }
+        if (known === undefined) this.remember({ mirror: true, sid: h.sid, rid: h.rid, caller: h.caller, callee: h.callee, owner: h.owner, ids: h.ids, accepted: h.accepted });
+        cluster?.bus.tell(h.owner, { t: 'n', sid: h.sid, node: self });
+        continue;
+      }
+      const calleeMember = memberOf(h.rid, h.callee);
+      if (calleeMember === undefined) continue; // its callee left meanwhile: the departure ended it on its node
+      if (known !== undefined) this.forget(known); // this node's mirror of it: the call itself is here now
+      const call: Call = {
+        mirror: false, sid: h.sid, rid: h.rid, caller: h.caller, callee: h.callee, calleeMember, callerUid: h.callerUid, calleeUid: h.calleeUid,
+        ids: h.ids, proposedAt: h.proposedAt, acceptedAt: h.acceptedAt, claimed: h.claimed,
+        actor: createActor(this.machine, {
+          id: 'call', input: { sid: h.sid, rid: h.rid, caller: h.caller, callee: h.callee }, snapshot: h.snapshot as Snapshot<unknown>, parent: this.deps.parent(),
+        }) as CallActor,
+      };
+      this.remember(call);
+      call.actor.start();
+      if (call.actor.getSnapshot().matches('active')) this.deps.stats.callsInProgress++;
+      else if (call.actor.getSnapshot().matches('starting')) this.ringClock?.add(call.sid);
+      if (calleeMember.node !== undefined) cluster?.bus.tell(calleeMember.node, { t: 'w', sid: call.sid, owner: self });
+    }
+  }
+
+  /** A step for a call that moved on with its caller: to its new owner. */
+  private forwardStep(n: Extract<CallNotice, { t: 's' }>): void {
+    const to = this.movedCalls.get(n.sid);
+    if (to !== undefined) this.deps.cluster?.bus.tell(to, n);
+  }
+
+  private onMovedNotice(n: Extract<CallNotice, { t: 'w' | 'n' }>): void {
+    const known = this.bySid.get(n.sid);
+    if (known === undefined) return;
+    if (n.t === 'w' && known.mirror) known.owner = n.owner;
+    if (n.t === 'n' && !known.mirror && known.calleeMember.node !== undefined) known.calleeMember = { ...known.calleeMember, node: n.node };
+  }
+
+  private unindex(connId: string, call: Known): void {
+    const calls = this.byConnection.get(connId);
+    calls?.delete(call);
+    if (calls?.size === 0) this.byConnection.delete(connId);
+  }
+  // --- end resume across nodes ---
 
   /** The call of a sid this node owns (not a mirror). */
   private owned(sid: string): Call | undefined {

@@ -152,6 +152,9 @@ export class RedisCluster {
     await this.link.close();
   }
 
+  /** Resume across nodes: hand-over requests and answers ('r') on the node channels (src/cluster/resume-handover.ts). */
+  resumeHandler: ((body: string) => void) | null = null;
+
   // --- admin API (src/admin/cluster-peers.ts): requests and answers ('a') on the node channels ---
   private adminHandler: ((payload: string) => void) | null = null;
 
@@ -196,6 +199,8 @@ export class RedisCluster {
       else if (message.charCodeAt(0) === 0x63 /* c */) this.pubsub.onConnectionFrame(message.slice(1));
       else if (message.charCodeAt(0) === 0x61 /* a */) this.adminHandler?.(message.slice(1)); // admin API requests/answers
       else if (message.charCodeAt(0) === 0x6b /* k */) this.callBus.onMessage(message.slice(1));
+      else if (message.charCodeAt(0) === 0x72 /* r */) this.resumeHandler?.(message.slice(1)); // resume across nodes
+
       return;
     }
     const topic = this.names.topicOfChannel(channel);

@@ -35,7 +35,20 @@ type Notice =
   | { t: 'J'; req: string; rid: string; kind: RoomKind; m: MemberRecord; all: MemberRecord[] }
   | { t: 'L'; req: string; rid: string; kind: RoomKind; m: MemberRecord }
   | { t: 'j' | 'l' | 'x' | 'y'; rid: string; kind: RoomKind; m: MemberRecord }
-  | { t: 'R'; req: string; rooms: [string, RoomKind, MemberRecord[]][] };
+  | { t: 'R'; req: string; rooms: [string, RoomKind, MemberRecord[]][] }
+  // Resume across nodes (MOVE): M to the old node, V to the new one (full member lists), v to the others.
+  | { t: 'M'; req: string; id: string; to: string; rooms: [string, RoomKind, MemberRecord][] }
+  | { t: 'V'; req: string; id: string; from: string; to: string; rooms: [string, RoomKind, MemberRecord, MemberRecord[]][] }
+  | { t: 'v'; rid: string; kind: RoomKind; m: MemberRecord };
+
+/** Resume across nodes: what the old and the new node do on reading the move, before their mirror changes. */
+export interface MoveHooks {
+  /** Old node, in the turn it reads its own M notice: every frame for the connection that reached it
+   * before the move is in its session now, so it hands the session over (synchronously). */
+  movedOut(connId: string, to: string): void;
+  /** New node, on the V notice: frames for the connection may reach it from now on (kept for the arrival). */
+  arriving(connId: string, from: string): void;
+}
 
 interface Waiter {
   resolve(notice: Notice): void;
@@ -149,8 +162,85 @@ export class RedisMembership implements Membership {
       case 'l': return this.applyRemoteLeave(n.rid, n.m, false);
       case 'x': return this.applyRemoteLeave(n.rid, n.m, true);
       case 'R': return this.applyResync(n);
+      case 'M': return this.applyMovedOut(n);
+      case 'V': return this.applyMovedIn(n);
+      case 'v': return this.applyMovedElsewhere(n.rid, n.m);
     }
   }
+
+  // --- resume across nodes: a connection's memberships move to another node (scripts.ts MOVE) ---
+  /** Set by the hand-over (src/cluster/resume-handover.ts). */
+  moveHooks: MoveHooks | null = null;
+  /** Requests of moves this node started, until their M notice. */
+  private readonly moving = new Set<string>();
+
+  /**
+   * Moves every membership of a connection of this node to node `to` (after its operations under
+   * way): resolves once this node has read its own M notice (moveHooks.movedOut ran in that turn).
+   */
+  move(connId: string, to: string): Promise<number> {
+    if (!this.deps.isHealthy()) return Promise.reject(new ClusterUnavailable('redis unavailable'));
+    return this.serially(connId, async () => {
+      const req = `move:${randomUUID()}`;
+      const own = this.expect(req, this.deps.noticeTimeoutMs);
+      this.moving.add(req);
+      try {
+        const count = (await this.deps.run('jsongleMove', [this.deps.prefix, connId, this.deps.nodeId, to, req])) as number;
+        await own;
+        return count;
+      } catch (err) {
+        this.cancel(req);
+        throw err;
+      } finally {
+        this.moving.delete(req);
+      }
+    });
+  }
+
+  /** Keeps a room channel subscribed while the hand-over forwards what arrives on it (the room may
+   * leave this node's mirror meanwhile). */
+  holdChannel(topic: string): void {
+    this.deps.interest.acquire(topic).catch(() => undefined);
+  }
+
+  releaseChannel(topic: string): void {
+    this.deps.interest.release(topic);
+  }
+
+  /** Old node: hand the session over, then the member is another node's in the mirror (no `left`). */
+  private applyMovedOut(n: Extract<Notice, { t: 'M' }>): void {
+    if (this.moving.has(n.req)) this.moveHooks?.movedOut(n.id, n.to);
+    for (const [rid, , m] of n.rooms) this.applyMovedElsewhere(rid, m);
+    this.take(n.req)?.resolve(n);
+  }
+
+  /** New node: the member is this node's in the mirror (no `joined`); rooms new here get their members. */
+  private applyMovedIn(n: Extract<Notice, { t: 'V' }>): void {
+    const { rooms } = this.deps;
+    this.moveHooks?.arriving(n.id, n.from);
+    for (const [rid, kind, m, all] of n.rooms) {
+      for (const rec of all.sort((a, b) => a.s - b.s)) {
+        if (rec.id !== m.id && rec.n !== this.deps.nodeId && !rooms.isMember(rid, rec.id)) rooms.add(rid, kind, { id: rec.id, profile: rec.p, node: rec.n });
+      }
+      // Recorded as the old node's first when new here, then made this node's: a change of Member.node,
+      // which no lifecycle hook reports as a join (the member never left).
+      if (!rooms.isMember(rid, m.id)) rooms.add(rid, kind, { id: m.id, profile: m.p, node: n.from });
+      const room = rooms.add(rid, kind, { id: m.id, profile: m.p });
+      this.deps.interest.acquire(room.topic).then(() => this.deps.interest.release(room.topic), () => undefined);
+    }
+  }
+
+  /** Any node but the new one: the member now sits on node m.n (a change of Member.node, nothing announced). */
+  private applyMovedElsewhere(rid: string, m: MemberRecord): void {
+    const { rooms } = this.deps;
+    const room = rooms.get(rid);
+    const before = room?.members.get(m.id);
+    if (room === undefined || before === undefined) return;
+    rooms.add(rid, room.kind, { id: m.id, profile: before.profile, node: m.n });
+    // Its last member here moved away: the room is no longer this node's to mirror.
+    if (room.members.size === room.remoteMembers) this.prune(room);
+  }
+  // --- end resume across nodes ---
 
   private async runJoin(req: JoinRequest): Promise<JoinVerdict> {
     if (!this.deps.isHealthy()) throw new ClusterUnavailable('redis unavailable');

@@ -35,6 +35,9 @@ export class RedisPubSub implements PubSub<Socket> {
   deliverToConnection: (connId: string, frame: string) => boolean = () => false;
   /** Socket.IO door: a room frame from another node, for this node's members that are not uWS subscribers. */
   onLocalRoomFrame: ((topic: string, frame: string) => void) | null = null;
+  /** Resume across nodes: set only while this node forwards frames of sessions that moved away
+   * (null otherwise: one field check per received payload). */
+  onForwardedRoomFrame: ((topic: string, origin: string, frame: string) => void) | null = null;
 
   constructor(
     private readonly app: TemplatedApp,
@@ -71,6 +74,11 @@ export class RedisPubSub implements PubSub<Socket> {
     this.send(this.names.nodeChannel(node), 'k', notice);
   }
 
+  /** Resume across nodes: a hand-over message ('r' then JSON) for another node, in the one ordered outbox. */
+  toNodeResume(node: string, message: string): void {
+    this.send(this.names.nodeChannel(node), 'r', message);
+  }
+
   linkUp(): boolean {
     return this.isUp();
   }
@@ -79,12 +87,15 @@ export class RedisPubSub implements PubSub<Socket> {
   onRoomFrame(topic: string, payload: string): void {
     if (payload.startsWith(this.origin)) return;
     let sep = payload.indexOf(RedisNames.SEP);
+    const forward = this.onForwardedRoomFrame;
+    const origin = forward === null ? '' : payload.slice(0, sep);
     while (sep >= 0) {
       const next = payload.indexOf(RedisNames.SEP, sep + 1);
       this.counters.received++;
       const frame = next < 0 ? payload.slice(sep + 1) : payload.slice(sep + 1, next);
       this.app.publish(topic, frame, false);
       this.onLocalRoomFrame?.(topic, frame); // Socket.IO door: members that are not on the uWS topic
+      if (forward !== null) forward(topic, origin, frame); // resume across nodes: a moved member's frames
       sep = next;
     }
   }

@@ -29,7 +29,8 @@
  * channel: each node then learns every change in the one order Redis executed them (one
  * subscriber connection), so its mirror never applies a stale snapshot after a newer change.
  * Notice types: J/L own join/leave result, j/l another node's join/leave, x/y removed/added by
- * a crash clean-up or a resync (the receiving node announces left/joined itself), R own resync.
+ * a crash clean-up or a resync (the receiving node announces left/joined itself), R own resync;
+ * a connection moved to another node by a resume (MOVE): M to the old node, V to the new, v to the others.
  */
 
 import { CALL_SCRIPTS } from './call-scripts.js';
@@ -243,6 +244,48 @@ redis.call('PUBLISH', P .. 'n:' .. node, 'm{"t":"R","req":' .. cjson.encode(req)
 return kept
 `;
 
+
+/**
+ * Resume across nodes: a connection's memberships move from one node to another in one step, every
+ * record keeping its join order (seq) and profile, only its node changing. The old node gets M (its
+ * own result: it hands the session over on reading it), the new node V (each room with its full
+ * member list: it may not hold the room yet), every other holder v (a change of Member.node, no
+ * joined/left). ARGV: P, connId, fromNode, toNode, requestId → rooms moved.
+ */
+const MOVE = `
+local conn, from, to, req = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local ck = P .. 'c:' .. conn
+local mine, theirs, count = {}, {}, 0
+local oldN = ',"n":' .. cjson.encode(from) .. ',"p":'
+local newN = ',"n":' .. cjson.encode(to) .. ',"p":'
+for _, rid in ipairs(redis.call('HKEYS', ck)) do
+  local mk = rk(rid, 'm')
+  local rec = redis.call('HGET', mk, conn)
+  local i, j = nil, nil
+  if rec then i, j = string.find(rec, oldN, 1, true) end
+  if i then
+    local kind = redis.call('HGET', rk(rid, 'meta'), 'kind') or 'room'
+    local holders = redis.call('HKEYS', rk(rid, 'n'))
+    local moved = string.sub(rec, 1, i - 1) .. newN .. string.sub(rec, j + 1)
+    redis.call('HSET', mk, conn, moved)
+    if redis.call('HINCRBY', rk(rid, 'n'), from, -1) <= 0 then redis.call('HDEL', rk(rid, 'n'), from) end
+    redis.call('HINCRBY', rk(rid, 'n'), to, 1)
+    for _, n in ipairs(holders) do
+      if n ~= from and n ~= to then redis.call('PUBLISH', P .. 'n:' .. n, notice('v', rid, kind, moved)) end
+    end
+    table.insert(mine, '[' .. cjson.encode(rid) .. ',' .. cjson.encode(kind) .. ',' .. moved .. ']')
+    table.insert(theirs, '[' .. cjson.encode(rid) .. ',' .. cjson.encode(kind) .. ',' .. moved .. ',[' .. table.concat(redis.call('HVALS', mk), ',') .. ']]')
+    count = count + 1
+  end
+end
+redis.call('SREM', P .. 'n:' .. from .. ':c', conn)
+if count > 0 then redis.call('SADD', P .. 'n:' .. to .. ':c', conn) end
+local head = '"req":' .. cjson.encode(req) .. ',"id":' .. cjson.encode(conn) .. ',"from":' .. cjson.encode(from) .. ',"to":' .. cjson.encode(to) .. ',"rooms":['
+redis.call('PUBLISH', P .. 'n:' .. from, 'm{"t":"M",' .. head .. table.concat(mine, ',') .. ']}')
+redis.call('PUBLISH', P .. 'n:' .. to, 'm{"t":"V",' .. head .. table.concat(theirs, ',') .. ']}')
+return count
+`;
+
 export const SCRIPTS = {
   // --- calls: the cross-node glare arbiter (call-scripts.ts) ---
   ...CALL_SCRIPTS,
@@ -259,6 +302,8 @@ export const SCRIPTS = {
   jsongleDevices: PRELUDE + DIRECTORY_SCRIPTS.jsongleDevices,
   jsongleDirectoryResync: PRELUDE + DIRECTORY_SCRIPTS.jsongleDirectoryResync,
   jsongleGoneSince: PRELUDE + DIRECTORY_SCRIPTS.jsongleGoneSince,
+  // --- resume across nodes (src/cluster/resume-handover.ts) ---
+  jsongleMove: PRELUDE + MOVE,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

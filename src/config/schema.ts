@@ -362,6 +362,15 @@ export const configSchema = {
       doc: 'Most bytes of server frames kept per session for a replay; the same rules as resume.bufferMessages.',
       format: 'positiveInt', default: 1048576, env: 'resume_bufferBytes',
     },
+    // Resume across nodes (Redis engine: src/cluster/resume-handover.ts).
+    handoverTimeoutMs: {
+      doc: 'Redis engine: how long a node holds a resuming upgrade open while the node named by the token hands the session over. Past it the client gets a fresh session (resumeFailed "unknown") and the metric jsongle_resume_failed_total{reason="handoverTimeout"} counts it.',
+      format: 'positiveInt', default: 2000, env: 'resume_handoverTimeoutMs',
+    },
+    forwardSec: {
+      doc: 'Redis engine: seconds the old node forwards to the new node the frames and call steps still on their way to a session that moved with a resume.',
+      format: 'positiveInt', default: 5, env: 'resume_forwardSec',
+    },
   },
   // --- end resume ---
 };

@@ -71,6 +71,10 @@ export interface ResumeConfig {
   readonly windowSec: number;
   readonly bufferMessages: number;
   readonly bufferBytes: number;
+  /** Redis engine: how long a resuming upgrade waits for the session's node to hand it over. */
+  readonly handoverTimeoutMs: number;
+  /** Redis engine: seconds the old node forwards what was still on its way to a session that moved. */
+  readonly forwardSec: number;
 }
 
 export interface WebhooksConfig {

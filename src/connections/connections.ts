@@ -28,6 +28,8 @@ export interface ConnectionsDeps {
   resume?: ResumeConfig;
   /** The room topics a connection is in (a resumed socket subscribes to them again). */
   topicsOf?(connId: string): Iterable<string>;
+  /** Redis engine: this node's id, named in its resume tokens (resume across nodes). */
+  nodeId?: string;
 }
 
 const WS_CLOSED: ConnectionEvent = { type: 'ws.closed' };
@@ -48,6 +50,7 @@ export class Connections implements RoomIO {
       reattach: (ws) => this.reattach(ws),
       detach: (connId) => this.open.delete(connId),
       subOf: (connId) => this.actorOf(connId)?.getSnapshot().context.identity?.sub,
+      nodeId: deps.nodeId,
     }) : null;
     this.countsPerMember = this.sessions !== null;
   }

@@ -28,8 +28,17 @@ export class Session implements SessionLink {
   ending = false;
   /** Why the resume this fresh session follows could not be served (its hello request says so). */
   failure: string | null = null;
+  /** Resume across nodes, on the new node: frames for it that reached this node directly, held until
+   * the old node has forwarded what was on its way there (they follow those); null otherwise. */
+  arriving: string[] | null = null;
+  /** Resume across nodes, on the new node: frames the old node forwarded before the session itself came. */
+  ahead: string[] | null = null;
+  /** Resume across nodes: the old node said it forwards nothing more before the session came. */
+  aheadDone = false;
+  /** Resume across nodes, on the old node: being handed over (its window no longer runs here). */
+  moving = false;
 
-  constructor(readonly id: string, socket: Socket, actor: ConnectionActor | null) {
+  constructor(readonly id: string, socket: Socket | null, actor: ConnectionActor | null) {
     this.socket = socket;
     this.actor = actor;
   }

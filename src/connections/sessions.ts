@@ -50,6 +50,19 @@ export interface SessionsDeps {
   detach(connId: string): void;
   /** The identity token's user of a connection (undefined: no token): a resume must come from the same. */
   subOf(connId: string): string | undefined;
+  /** Redis engine: this node's id, named in every token it issues (resume across nodes). */
+  nodeId?: string;
+}
+
+/** A session as one node hands it to another (resume across nodes, src/cluster/resume-handover.ts). */
+export interface HandedSession {
+  id: string;
+  /** The token the client resumes with (the new node knows the session by it until the resume). */
+  token: string;
+  /** Server frames the client had when it asked (the frames after it follow, numbered from lastSeen + 1). */
+  lastSeen: number;
+  received: number;
+  frames: string[];
 }
 
 const decoder = new TextDecoder();
@@ -136,6 +149,8 @@ export class Sessions {
     const id = this.byToken.get(token);
     const s = id === undefined ? undefined : this.byId.get(id);
     if (s === undefined) return this.failed(this.expiredTokens.has(token) ? 'expired' : 'unknown');
+    // Being handed over to another node (resume across nodes): that node's resume owns it now.
+    if (s.moving) return this.failed('unknown');
     // With identity tokens a session is only the same user's to take over: another `sub` learns nothing.
     if (sub !== undefined && this.deps.subOf(s.id) !== sub) return this.failed('unknown');
     const lastSeen = lastSeenText !== null && /^\d{1,15}$/.test(lastSeenText) ? Number(lastSeenText) : -1;
@@ -197,6 +212,12 @@ export class Sessions {
   deliver(connId: string, text: string): boolean {
     const s = this.byId.get(connId);
     if (s === undefined || s.ending) return false;
+    if (s.arriving !== null) return s.arriving.push(text) > 0; // moving here from another node: held (resume-handover.ts)
+    return this.deliverNow(s, text);
+  }
+
+  /** Numbers, keeps and writes one frame of a session. */
+  private deliverNow(s: Session, text: string): boolean {
     const n = ++s.sent;
     if (s.token !== '') this.keep(s, n, text);
     if (s.ending) return false;
@@ -208,6 +229,10 @@ export class Sessions {
   note(connId: string, text: string): void {
     const s = this.byId.get(connId);
     if (s === undefined || s.ending) return;
+    if (s.arriving !== null) {
+      s.arriving.push(text);
+      return;
+    }
     const n = ++s.sent;
     if (s.token !== '') this.keep(s, n, text);
   }
@@ -353,9 +378,116 @@ export class Sessions {
     return { claim: { failed: reason } };
   }
 
+  // --- resume across nodes (src/cluster/resume-handover.ts) ---
+  /** Old node, a valid claim from another node: the session is about to move, its window stops
+   * here (it cannot expire mid-move) and a socket that still looks open is closed 4409. */
+  reserve(connId: string): boolean {
+    const s = this.byId.get(connId);
+    if (s === undefined || s.ending || s.moving) return false;
+    s.moving = true;
+    this.clock.remove(s.id);
+    const old = s.socket;
+    if (old !== null) {
+      const od = old.getUserData();
+      od.replaced = true;
+      od.endedByServer = true;
+      if (!od.closed) old.end(CLOSE_RESUMED_ELSEWHERE, 'session resumed on another node');
+      s.socket = null;
+      s.pingedAt = 0;
+      this.unconfirmed.delete(s);
+      this.deps.detach(s.id);
+      // Socketless from now on, as if it had vanished: a move that fails leaves it suspended here.
+      s.suspended = true;
+      this.deps.stats.sessionsSuspendedNow++;
+      s.actor?.send({ type: 'ws.lost' });
+    }
+    return true;
+  }
+
+  /** The move failed: the session waits here again (a full window). */
+  unreserve(connId: string): void {
+    const s = this.byId.get(connId);
+    if (s === undefined || !s.moving) return;
+    s.moving = false;
+    this.clock.add(s.id);
+  }
+
+  /** Old node: the session leaves, with the frames after `lastSeen`; nothing of it is left here (no `ending`). */
+  handOut(connId: string, lastSeen: number): HandedSession | null {
+    const s = this.byId.get(connId);
+    if (s === undefined) return null;
+    const frames: string[] = [];
+    if (s.kept !== null) s.kept.replayAfter(lastSeen, (text) => frames.push(text));
+    const handed: HandedSession = { id: s.id, token: s.token, lastSeen: s.sent - frames.length, received: s.received, frames };
+    this.forget(connId);
+    return handed;
+  }
+
+  /** New node, once the move is decided: frames for the connection may arrive before its hand-over. */
+  expectArrival(connId: string): void {
+    if (this.byId.has(connId)) return;
+    const s = new Session(connId, null, null);
+    s.arriving = [];
+    this.byId.set(connId, s);
+  }
+
+  /** New node: the handed-over session, suspended here under its token (the resume that asked for it
+   * claims it next, in the same turn), its frames and those that arrived meanwhile numbered in order. */
+  adopt(h: HandedSession, actor: ConnectionActor): void {
+    const s = this.byId.get(h.id) ?? new Session(h.id, null, null);
+    const ahead = s.ahead ?? [];
+    s.ahead = null;
+    s.actor = actor;
+    s.received = h.received;
+    s.sent = h.lastSeen;
+    s.token = h.token;
+    s.suspended = true;
+    this.byId.set(s.id, s);
+    this.byToken.set(s.token, s.id);
+    for (const text of h.frames) this.keep(s, ++s.sent, text);
+    for (const text of ahead) this.keep(s, ++s.sent, text);
+    this.deps.stats.sessionsSuspendedNow++;
+    this.clock.add(s.id);
+    if (s.aheadDone) this.releaseHeld(s.id);
+  }
+
+  /** New node: true while the session is on its way here (frames held), false once settled, undefined: none. */
+  isArriving(connId: string): boolean | undefined {
+    const s = this.byId.get(connId);
+    return s === undefined ? undefined : s.arriving !== null;
+  }
+
+  /** New node: a frame the old node forwarded (it was on its way there): it goes ahead of the held ones. */
+  deliverAhead(connId: string, text: string): boolean {
+    const s = this.byId.get(connId);
+    if (s === undefined || s.ending) return false;
+    if (s.actor === null) return (s.ahead ??= []).push(text) > 0;
+    return this.deliverNow(s, text);
+  }
+
+  /** New node: nothing more comes from the old node; the frames held here follow, in order. */
+  releaseHeld(connId: string): void {
+    const s = this.byId.get(connId);
+    if (s === undefined) return;
+    if (s.actor === null) {
+      s.aheadDone = true;
+      return;
+    }
+    const held = s.arriving;
+    s.arriving = null;
+    if (held !== null) for (const text of held) this.deliverNow(s, text);
+  }
+
+  /** New node: the hand-over never came (the old node failed mid-way): the waiting record goes. */
+  cancelArrival(connId: string): void {
+    const s = this.byId.get(connId);
+    if (s !== undefined && s.arriving !== null) this.byId.delete(connId);
+  }
+  // --- end resume across nodes ---
+
   private renewToken(s: Session): void {
     if (s.token !== '') this.byToken.delete(s.token);
-    s.token = newResumeToken();
+    s.token = newResumeToken(this.deps.nodeId);
     this.byToken.set(s.token, s.id);
   }
 }

@@ -35,6 +35,8 @@ export class Buckets {
 }
 
 /** Call set-up (propose → accept), seconds: a person answers in a few seconds to a minute. */
+/** Resume across nodes: a hand-over is a few Redis round trips (ms), a slow one is an outage's symptom. */
+export const RESUME_HANDOVER_BOUNDS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 export const CALL_SETUP_BOUNDS = [0.5, 1, 2, 5, 10, 20, 30, 60, 120] as const;
 /** Call duration (accept → end), seconds: from a dropped call to a long meeting. */
 export const CALL_DURATION_BOUNDS = [5, 30, 60, 300, 900, 1800, 3600, 7200, 14400] as const;

@@ -169,7 +169,8 @@ export function createMetrics(ctx: MonitoringContext): Metrics {
   plainCounter(registers, 'jsongle_sessions_suspended_total', 'Sessions ever suspended (socket gone without a close frame, resume on).', () => s.sessionsSuspended);
   plainCounter(registers, 'jsongle_sessions_resumed_total', 'Sessions resumed on a new socket.', () => s.sessionsResumed);
   labelledCounter(registers, 'jsongle_sessions_ended_total', 'Resumable sessions ended without a resume, by reason (window: expired; overflow: buffer full while suspended; gap; drain).', 'reason', () => s.sessionsEnded);
-  labelledCounter(registers, 'jsongle_resume_failed_total', 'Resume requests answered with a fresh session, by reason (unknown, expired, gap).', 'reason', () => s.resumeFailed);
+  labelledCounter(registers, 'jsongle_resume_failed_total', 'Resume requests answered with a fresh session, by reason (unknown, expired, gap; across nodes: handoverTimeout, handoverFailed).', 'reason', () => s.resumeFailed);
+  bucketsHistogram(registry, 'jsongle_resume_handover_seconds', 'Resume across nodes: seconds from the new node asking the old one to the session installed on the new node.', s.resumeHandoverSeconds);
   plainCounter(registers, 'jsongle_frames_replayed_total', 'Frames written again after a resume.', () => s.framesReplayed);
   plainCounter(registers, 'jsongle_replay_frames_dropped_total', 'Unconfirmed frames dropped from a connected session over resume.bufferMessages/bufferBytes.', () => s.replayFramesDropped);
   // --- end resume ---

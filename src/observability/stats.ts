@@ -1,4 +1,4 @@
-import { Buckets, CALL_DURATION_BOUNDS, CALL_SETUP_BOUNDS } from './buckets.js';
+import { Buckets, CALL_DURATION_BOUNDS, CALL_SETUP_BOUNDS, RESUME_HANDOVER_BOUNDS } from './buckets.js';
 
 /**
  * The numbers the hot path moves: plain fields incremented in place (no label lookup, no
@@ -97,6 +97,8 @@ export class Stats {
   countResumeFailed(reason: string): void {
     this.resumeFailed[reason] = (this.resumeFailed[reason] ?? 0) + 1;
   }
+  /** Resume across nodes: seconds from the new node's request to the session installed there. */
+  readonly resumeHandoverSeconds = new Buckets(RESUME_HANDOVER_BOUNDS);
   // --- end resume ---
   // --- Users (src/users/): registrations of this node and what was addressed to a uid ---
   /** Connections of this node reachable at a uid now, and the distinct uids they hold (gauges). */

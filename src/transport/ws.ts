@@ -21,10 +21,11 @@ import { parseFrame } from '../protocol/parse.js';
 import { admit, bearerToken, DRAINING, parseAllowedOrigins, tokenRefusal, type Refusal } from './admission.js';
 import { serverCloseReason } from './close-reason.js';
 import { isAbusive, takeToken } from './rate-limit.js';
-import type { Socket, SocketData } from './socket-data.js';
+import type { ResumeClaim, Socket, SocketData } from './socket-data.js';
 import { uWS } from './uws.js';
 import { EdgeGuards } from './edge-guards.js';
 import { limitControlFrame } from './control-frames.js';
+import type { HandoverResult, ResumeHandover } from '../cluster/resume-handover.js';
 
 export interface WebSocketDeps {
   config: Config;
@@ -45,6 +46,8 @@ export interface WebSocketDeps {
   tokenVerifier?: TokenVerifier | null;
   /** Per-address guards shared with the Socket.IO door (one budget per address for both). */
   edge?: EdgeGuards;
+  /** Redis engine with resume on: a token naming another node is handed over from there first. */
+  handover?: ResumeHandover | null;
 }
 
 const STATUS_TEXT = { 401: '401 Unauthorized', 403: '403 Forbidden', 429: '429 Too Many Requests', 503: '503 Service Unavailable' } as const;
@@ -69,14 +72,33 @@ export function attachWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
     res.end(JSON.stringify({ error: verdict.message, status: verdict.status }));
   };
 
+  const handover = deps.handover ?? null;
   const accept = (
     res: HttpResponse, ip: string, now: number, identity: TokenIdentity | null, params: URLSearchParams,
-    key: string, protocol: string, extensions: string, context: us_socket_context_t,
+    key: string, protocol: string, extensions: string, context: us_socket_context_t, handedOver?: HandoverResult,
   ): void => {
     // Resume: `resume=<token>&lastSeen=<n>` names a session to take over (its id), or says why not.
     // With identity tokens, only the same user (sub) may take a session over.
     const resumeToken = connections.sessions === null ? null : params.get('resume');
-    const claimed = resumeToken === null ? null : connections.sessions?.claim(resumeToken, params.get('lastSeen'), identity?.sub) ?? null;
+    // Resume across nodes: a token naming another node — that node hands the session over first,
+    // while uWS holds this upgrade (onAborted now, the answer later inside cork); then it is claimed here.
+    const owner = resumeToken === null || handover === null || handedOver !== undefined ? null : handover.ownerElsewhere(resumeToken);
+    if (owner !== null && handover !== null && resumeToken !== null) {
+      let aborted = false;
+      res.onAborted(() => { aborted = true; });
+      void handover.request(owner, resumeToken, params.get('lastSeen'), identity?.sub).then((result) => {
+        if (aborted) return;
+        res.cork(() => {
+          const later = Date.now();
+          if (!deps.isAccepting()) refuse(res, DRAINING, ip, later);
+          else accept(res, ip, later, identity, params, key, protocol, extensions, context, result);
+        });
+      });
+      return;
+    }
+    const claimed = resumeToken === null ? null
+      : handedOver !== undefined && !handedOver.ok ? { claim: { failed: handedOver.failed } as ResumeClaim }
+      : connections.sessions?.claim(resumeToken, params.get('lastSeen'), identity?.sub) ?? null;
     const data: SocketData = {
       id: claimed !== null && 'id' in claimed ? (claimed.id as string) : randomUUID(), ip, closed: false, actor: null,
       tokens: burst, lastRefillMs: now, droppedInWindow: 0, windowStartMs: now, sendRefused: false, openedAtMs: now, identity,

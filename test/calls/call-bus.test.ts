@@ -67,6 +67,14 @@ describe('parseCallNotice (what another node sent)', () => {
     expect(parseCallNotice('{"t":"e","sid":"s1"}')).to.deep.equal({ t: 'e', sid: 's1' });
   });
 
+  it('reads the resume notices: the owner moved (w), the callee moved (n)', () => {
+    expect(parseCallNotice('{"t":"w","sid":"s1","owner":"n2"}')).to.deep.equal({ t: 'w', sid: 's1', owner: 'n2' });
+    expect(parseCallNotice('{"t":"n","sid":"s1","node":"n2"}')).to.deep.equal({ t: 'n', sid: 's1', node: 'n2' });
+    for (const bad of ['{"t":"w","sid":"s1"}', '{"t":"w","sid":"s1","owner":""}', '{"t":"n","sid":"s1","node":7}', '{"t":"n","node":"n2"}']) {
+      expect(parseCallNotice(bad), bad).to.equal(null);
+    }
+  });
+
   it('refuses anything else with null, never throwing', () => {
     for (const bad of ['', 'not json', 'null', '42', '[]', '{"t":"e"}', '{"t":"e","sid":""}', '{"t":"x","sid":"s1"}',
       '{"t":"s","sid":"s1","e":"party.gone","by":"callee"}', '{"t":"s","sid":"s1","e":"ring.timeout","by":"caller"}',

@@ -33,7 +33,7 @@ export class ResumableClient {
   private stopped = false;
   private backoffMs = 25;
 
-  constructor(private readonly baseUrl: string) {
+  constructor(private baseUrl: string) {
     live.add(this);
   }
 
@@ -80,9 +80,19 @@ export class ResumableClient {
   async resume(lastSeen = this.received, token = this.token): Promise<Msg> {
     const before = this.resumedEvents.length + this.helloRequests.length;
     const resumedBefore = this.resumedEvents.length;
-    await this.connect(`${this.baseUrl}?resume=${encodeURIComponent(token)}&lastSeen=${lastSeen}`);
+    await this.connect(this.resumeUrl(token, lastSeen));
     await waitFor(() => this.resumedEvents.length + this.helloRequests.length > before, 'resumed or a fresh hello');
     return this.resumedEvents.length > resumedBefore ? this.resumedEvents[this.resumedEvents.length - 1] : this.helloRequests[this.helloRequests.length - 1];
+  }
+
+  /** The base URL (which may carry its own query: an identity token) plus the resume parameters. */
+  private resumeUrl(token: string, lastSeen: number): string {
+    return `${this.baseUrl}${this.baseUrl.includes('?') ? '&' : '?'}resume=${encodeURIComponent(token)}&lastSeen=${lastSeen}`;
+  }
+
+  /** Resume across nodes: the next reconnect goes through another node's URL (a load balancer's choice). */
+  moveTo(baseUrl: string): void {
+    this.baseUrl = baseUrl;
   }
 
   /** The first received message matching `pred` after `from` (an index into messages). */
@@ -156,7 +166,7 @@ export class ResumableClient {
     this.backoffMs = Math.min(this.backoffMs * 2, 400);
     setTimeout(() => {
       if (this.stopped) return;
-      this.connect(`${this.baseUrl}?resume=${encodeURIComponent(this.token)}&lastSeen=${this.received}`).catch(() => {
+      this.connect(this.resumeUrl(this.token, this.received)).catch(() => {
         // Refused or reset: the close handler schedules the next attempt.
       });
     }, delay).unref();

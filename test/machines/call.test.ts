@@ -13,6 +13,7 @@ const INPUT = { sid: 's1', rid: 'r1', caller: 'c1', callee: 'c2' };
 
 const by = (type: Exclude<CallEvent['type'], 'ring.timeout'>, side: Side): CallEvent => ({ type, by: side });
 const timeout: CallEvent = { type: 'ring.timeout' };
+const moved: CallEvent = { type: 'owner.moved' };
 
 function snapshotIn(value: StateValue) {
   const context: CallContext = { ...INPUT, reason: null, endedBy: null };
@@ -87,6 +88,13 @@ const rows: Row[] = [
   { from: 'active', event: by('party.retract', 'caller'), to: 'active', actions: [] },
   { from: 'active', event: by('party.accept', 'callee'), to: 'active', actions: [] },
   { from: 'active', event: by('party.decline', 'callee'), to: 'active', actions: [] },
+
+  // resume across nodes: the caller's session moved, the call goes on at its new node; nothing ends or is reported here
+  { from: PROPOSED, event: moved, to: 'movedAway', actions: ['stopRingClock'] },
+  { from: RINGING, event: moved, to: 'movedAway', actions: ['stopRingClock'] },
+  { from: PROCEEDED, event: moved, to: 'movedAway', actions: [] },
+  { from: INITIATED, event: moved, to: 'movedAway', actions: [] },
+  { from: 'active', event: moved, to: 'movedAway', actions: ['recordInactive'] },
 ];
 
 describe('call machine', () => {
@@ -106,7 +114,7 @@ describe('call machine', () => {
         expect(actions.map((a) => a.type), 'actions').to.deep.equal(row.actions);
         const [reason, endedBy] = row.ended ?? [null, null];
         expect([next.context.reason, next.context.endedBy], 'reason, ended by').to.deep.equal([reason, endedBy]);
-        expect(next.status, 'status').to.equal(row.to === 'ended' ? 'done' : 'active');
+        expect(next.status, 'status').to.equal(row.to === 'ended' || row.to === 'movedAway' ? 'done' : 'active');
       });
     }
   });
