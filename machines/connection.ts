@@ -191,7 +191,7 @@ const helloProfile = (msg: Frame, identity: TokenIdentity | null): { uid: string
 };
 // --- end of identity ---
 
-export const connectionMachine = setup({
+const connectionSetup = setup({
   types: {
     context: {} as ConnectionContext,
     events: {} as ConnectionEvent,
@@ -319,7 +319,97 @@ export const connectionMachine = setup({
       e.claimed !== true && e.room !== undefined && e.room.kind === 'room' && e.room.members.size === 2 &&
       (e.room.remoteMembers ?? 0) > 0 && !e.room.beyondReach && isMember(context, e),
   },
-}).createMachine({
+});
+
+/** Out of every room, and in at least one: the same two states (and rows) whether the connection is
+ * registered or not, so that a relay to one of its rooms costs one atomic state's rows, as before users. */
+const outOfRoom = connectionSetup.createStateConfig({
+  // Entered by a resume (the history of the registration) or a (un)registration with the rooms it holds: it moves on.
+  always: { guard: 'isInAnyRoom', target: 'inRoom' },
+  on: {
+    'room.joined': { target: 'inRoom', actions: { type: 'addRoom', params: ({ event }) => event } },
+  },
+});
+/** Member of at least one room: relays go out through the room they name (rows below). */
+const inRoom = connectionSetup.createStateConfig({
+  description: 'Member of at least one room: relays go out through the room they name.',
+  on: {
+    // transport-info, session-info, -initiate, -accept, -terminate…: the frequent relay.
+    // A call action for a known call from someone not party to it is refused, never relayed;
+    // a party's is relayed and then told to its call actor (which ignores what moves nothing).
+    'client.callAction': [
+      { guard: { type: 'isFromCallStranger', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
+      {
+        guard: { type: 'isToReachablePeer', params: ({ event }) => event },
+        actions: [{ type: 'relayToPeer', params: ({ event }) => event }, { type: 'tellCall', params: ({ event }) => event }],
+      },
+      { guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event }, actions: { type: 'relayToMultiRoom', params: ({ event }) => event } },
+      { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
+      { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+      { guard: { type: 'isMemberOfTarget', params: ({ event }) => event }, actions: { type: 'relayToEachMember', params: ({ event }) => event } },
+    ],
+    // A propose to a reachable P2P peer starts a call actor; one into a room whose call (another
+    // sid) is not over is glare: the first propose to reach the server wins, this one gets busy.
+    'client.propose': [
+      { guard: { type: 'isFromCallStranger', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
+      { guard: { type: 'isRoomInOtherCall', params: ({ event }) => event }, actions: { type: 'replyBusy', params: ({ event }) => event } },
+      // Cross-node: two nodes may each see a free room at once, so the arbiter (Redis) decides
+      // first; its verdict comes back as this same event, `claimed`, and takes the rows around it.
+      { guard: { type: 'isToRemotePeerUnclaimed', params: ({ event }) => event }, actions: { type: 'claimCall', params: ({ event }) => event } },
+      {
+        guard: { type: 'isToReachablePeer', params: ({ event }) => event },
+        // startCall before the relay: with the Redis engine the call's mirror reaches the peer's node ahead of the propose.
+        actions: [
+          { type: 'startCall', params: ({ event }) => event },
+          { type: 'relayToPeer', params: ({ event }) => event },
+          { type: 'replyTrying', params: ({ event }) => event },
+        ],
+      },
+      {
+        guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event },
+        actions: [{ type: 'relayToMultiRoom', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }],
+      },
+      { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
+      { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+      {
+        guard: { type: 'isMemberOfTarget', params: ({ event }) => event },
+        actions: [{ type: 'relayToEachMember', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }],
+      },
+    ],
+    // session-text, session-custom: acknowledged once they went out.
+    'client.message': [
+      {
+        guard: { type: 'isToReachablePeer', params: ({ event }) => event },
+        actions: [{ type: 'relayToPeer', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }],
+      },
+      {
+        guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event },
+        actions: [{ type: 'relayToMultiRoom', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }],
+      },
+      { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyNoOtherMember', params: ({ event }) => event } },
+      { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+      {
+        guard: { type: 'isMemberOfTarget', params: ({ event }) => event },
+        actions: [{ type: 'relayToEachMember', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }],
+      },
+    ],
+    // session-event (reactions, presence…): relayed, not acknowledged.
+    'client.roomEvent': [
+      { guard: { type: 'isToReachablePeer', params: ({ event }) => event }, actions: { type: 'relayToPeer', params: ({ event }) => event } },
+      { guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event }, actions: { type: 'relayToMultiRoom', params: ({ event }) => event } },
+      { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyNoOtherMember', params: ({ event }) => event } },
+      { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+      { guard: { type: 'isMemberOfTarget', params: ({ event }) => event }, actions: { type: 'relayToEachMember', params: ({ event }) => event } },
+    ],
+    'room.joined': { actions: { type: 'addRoom', params: ({ event }) => event } },
+    'room.left': [
+      { guard: { type: 'isLastRoom', params: ({ event }) => event }, target: 'outOfRoom', actions: { type: 'removeRoom', params: ({ event }) => event } },
+      { actions: { type: 'removeRoom', params: ({ event }) => event } },
+    ],
+  },
+});
+
+export const connectionMachine = connectionSetup.createMachine({
   id: 'connection',
   context: ({ input }) => ({
     id: input.id,
@@ -369,8 +459,11 @@ export const connectionMachine = setup({
       },
     },
     helloed: {
-      description: 'The client said hello. Two regions: the rooms it is in, and whether it is reachable at its uid.',
-      type: 'parallel',
+      description:
+        'The client said hello. Whether it is reachable at its uid (registered) is the outer state; in each, the rooms ' +
+        'it is in (outOfRoom ⇄ inRoom, the same rows). A relay to one of its rooms is taken by inRoom; any other `to`, by ' +
+        'the registration state it is in.',
+      initial: 'unregistered',
       on: {
         // Resume on: the socket vanished without a close frame (the owner decides; off, it never does).
         'ws.lost': { target: 'suspended' },
@@ -386,171 +479,91 @@ export const connectionMachine = setup({
         'client.invalid': { actions: { type: 'replyInvalid', params: ({ event }) => event } },
       },
       states: {
-        rooms: {
-          description: 'Relays addressed to one of its rooms go out through that room; the `user` region takes the others.',
+        unregistered: {
+          description: 'Not reachable at its uid. A `to` that is not one of its rooms is refused (404002), as before users existed.',
           initial: 'outOfRoom',
-          states: {
-            outOfRoom: {
-              on: {
-                'room.joined': { target: 'inRoom', actions: { type: 'addRoom', params: ({ event }) => event } },
-              },
-            },
-            inRoom: {
-              description: 'Member of at least one room: relays go out through the room they name.',
-              on: {
-                // transport-info, session-info, -initiate, -accept, -terminate…: the frequent relay.
-                // A call action for a known call from someone not party to it is refused, never relayed;
-                // a party's is relayed and then told to its call actor (which ignores what moves nothing).
-                'client.callAction': [
-                  { guard: { type: 'isFromCallStranger', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
-                  {
-                    guard: { type: 'isToReachablePeer', params: ({ event }) => event },
-                    actions: [{ type: 'relayToPeer', params: ({ event }) => event }, { type: 'tellCall', params: ({ event }) => event }],
-                  },
-                  { guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event }, actions: { type: 'relayToMultiRoom', params: ({ event }) => event } },
-                  { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
-                  { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
-                  { guard: { type: 'isMemberOfTarget', params: ({ event }) => event }, actions: { type: 'relayToEachMember', params: ({ event }) => event } },
-                ],
-                // A propose to a reachable P2P peer starts a call actor; one into a room whose call (another
-                // sid) is not over is glare: the first propose to reach the server wins, this one gets busy.
-                'client.propose': [
-                  { guard: { type: 'isFromCallStranger', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
-                  { guard: { type: 'isRoomInOtherCall', params: ({ event }) => event }, actions: { type: 'replyBusy', params: ({ event }) => event } },
-                  // Cross-node: two nodes may each see a free room at once, so the arbiter (Redis) decides
-                  // first; its verdict comes back as this same event, `claimed`, and takes the rows around it.
-                  { guard: { type: 'isToRemotePeerUnclaimed', params: ({ event }) => event }, actions: { type: 'claimCall', params: ({ event }) => event } },
-                  {
-                    guard: { type: 'isToReachablePeer', params: ({ event }) => event },
-                    // startCall before the relay: with the Redis engine the call's mirror reaches the peer's node ahead of the propose.
-                    actions: [
-                      { type: 'startCall', params: ({ event }) => event },
-                      { type: 'relayToPeer', params: ({ event }) => event },
-                      { type: 'replyTrying', params: ({ event }) => event },
-                    ],
-                  },
-                  {
-                    guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event },
-                    actions: [{ type: 'relayToMultiRoom', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }],
-                  },
-                  { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
-                  { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
-                  {
-                    guard: { type: 'isMemberOfTarget', params: ({ event }) => event },
-                    actions: [{ type: 'relayToEachMember', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }],
-                  },
-                ],
-                // session-text, session-custom: acknowledged once they went out.
-                'client.message': [
-                  {
-                    guard: { type: 'isToReachablePeer', params: ({ event }) => event },
-                    actions: [{ type: 'relayToPeer', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }],
-                  },
-                  {
-                    guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event },
-                    actions: [{ type: 'relayToMultiRoom', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }],
-                  },
-                  { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyNoOtherMember', params: ({ event }) => event } },
-                  { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
-                  {
-                    guard: { type: 'isMemberOfTarget', params: ({ event }) => event },
-                    actions: [{ type: 'relayToEachMember', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }],
-                  },
-                ],
-                // session-event (reactions, presence…): relayed, not acknowledged.
-                'client.roomEvent': [
-                  { guard: { type: 'isToReachablePeer', params: ({ event }) => event }, actions: { type: 'relayToPeer', params: ({ event }) => event } },
-                  { guard: { type: 'isToReachableMultiRoom', params: ({ event }) => event }, actions: { type: 'relayToMultiRoom', params: ({ event }) => event } },
-                  { guard: { type: 'isAloneInRoom', params: ({ event }) => event }, actions: { type: 'replyNoOtherMember', params: ({ event }) => event } },
-                  { guard: { type: 'isRoomBeyondReach', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
-                  { guard: { type: 'isMemberOfTarget', params: ({ event }) => event }, actions: { type: 'relayToEachMember', params: ({ event }) => event } },
-                ],
-                'room.joined': { actions: { type: 'addRoom', params: ({ event }) => event } },
-                'room.left': [
-                  { guard: { type: 'isLastRoom', params: ({ event }) => event }, target: 'outOfRoom', actions: { type: 'removeRoom', params: ({ event }) => event } },
-                  { actions: { type: 'removeRoom', params: ({ event }) => event } },
-                ],
-              },
-            },
+          on: {
+            'client.register': { actions: { type: 'askToRegister', params: ({ event }) => event } },
+            'user.registered': [
+              { guard: 'isInAnyRoom', target: 'registered.inRoom', actions: { type: 'replyRegistered', params: ({ event }) => event } },
+              { target: 'registered.outOfRoom', actions: { type: 'replyRegistered', params: ({ event }) => event } },
+            ],
+            'user.registerRefused': { actions: { type: 'replyRegisterRefused', params: ({ event }) => event } },
+            'client.unregister': { actions: { type: 'replyNotRegistered', params: ({ event }) => event } },
+            // A party to a direct call stays one after it unregisters: the call routes by sid.
+            'client.propose': [
+              { guard: { type: 'isInDirectCall', params: ({ event }) => event }, actions: { type: 'tellDirectCall', params: ({ event }) => event } },
+              { guard: { type: 'isStrangerToDirectCall', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
+              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
+            ],
+            'client.callAction': [
+              { guard: { type: 'isInDirectCall', params: ({ event }) => event }, actions: { type: 'tellDirectCall', params: ({ event }) => event } },
+              { guard: { type: 'isStrangerToDirectCall', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
+              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
+            ],
+            'client.message': [
+              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
+            ],
+            'client.roomEvent': [
+              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
+            ],
           },
+          states: { outOfRoom, inRoom },
         },
-        user: {
-          description: 'session-register makes the connection reachable at its uid; a relay whose `to` is not one of its rooms then names a uid.',
-          initial: 'unregistered',
-          states: {
-            unregistered: {
-              description: 'Not reachable at its uid. A `to` that is not one of its rooms is refused (404002), as before users existed.',
-              on: {
-                'client.register': { actions: { type: 'askToRegister', params: ({ event }) => event } },
-                'user.registered': { target: 'registered', actions: { type: 'replyRegistered', params: ({ event }) => event } },
-                'user.registerRefused': { actions: { type: 'replyRegisterRefused', params: ({ event }) => event } },
-                'client.unregister': { actions: { type: 'replyNotRegistered', params: ({ event }) => event } },
-                // A party to a direct call stays one after it unregisters: the call routes by sid.
-                'client.propose': [
-                  { guard: { type: 'isInDirectCall', params: ({ event }) => event }, actions: { type: 'tellDirectCall', params: ({ event }) => event } },
-                  { guard: { type: 'isStrangerToDirectCall', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
-                  { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
-                ],
-                'client.callAction': [
-                  { guard: { type: 'isInDirectCall', params: ({ event }) => event }, actions: { type: 'tellDirectCall', params: ({ event }) => event } },
-                  { guard: { type: 'isStrangerToDirectCall', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
-                  { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
-                ],
-                'client.message': [
-                  { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
-                ],
-                'client.roomEvent': [
-                  { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'replyNotInRoom', params: ({ event }) => event } },
-                ],
+        registered: {
+          description:
+            'Reachable at its uid on this device. A `to` that is not one of its rooms is a uid: looked up in the directory, ' +
+            'a propose rings every device of it (a direct call), a message reaches every device.',
+          initial: 'outOfRoom',
+          on: {
+            'client.register': { actions: { type: 'askToRegister', params: ({ event }) => event } },
+            'user.registered': { actions: { type: 'replyRegistered', params: ({ event }) => event } },
+            'user.registerRefused': { actions: { type: 'replyRegisterRefused', params: ({ event }) => event } },
+            'client.unregister': [
+              {
+                guard: 'isInAnyRoom',
+                target: 'unregistered.inRoom',
+                actions: [{ type: 'unregisterUser', params: ({ event }) => event }, { type: 'replyUnregistered', params: ({ event }) => event }],
               },
-            },
-            registered: {
-              description:
-                'Reachable at its uid on this device. A `to` that is not one of its rooms is a uid: looked up in the directory, ' +
-                'a propose rings every device of it (a direct call), a message reaches every device.',
-              on: {
-                'client.register': { actions: { type: 'askToRegister', params: ({ event }) => event } },
-                'user.registered': { actions: { type: 'replyRegistered', params: ({ event }) => event } },
-                'user.registerRefused': { actions: { type: 'replyRegisterRefused', params: ({ event }) => event } },
-                'client.unregister': {
-                  target: 'unregistered',
-                  actions: [{ type: 'unregisterUser', params: ({ event }) => event }, { type: 'replyUnregistered', params: ({ event }) => event }],
-                },
-                'client.propose': [
-                  { guard: { type: 'isInDirectCall', params: ({ event }) => event }, actions: { type: 'tellDirectCall', params: ({ event }) => event } },
-                  { guard: { type: 'isStrangerToDirectCall', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
-                  { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
-                  { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
-                  { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
-                  { guard: 'isProposeToUserOverLimit', actions: { type: 'replyOverDirectCallLimit', params: ({ event }) => event } },
-                  { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: [{ type: 'startDirectCall', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }] },
-                ],
-                'client.callAction': [
-                  { guard: { type: 'isInDirectCall', params: ({ event }) => event }, actions: { type: 'tellDirectCall', params: ({ event }) => event } },
-                  { guard: { type: 'isStrangerToDirectCall', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
-                  { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
-                  { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
-                  { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
-                  { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'relayToUser', params: ({ event }) => event } },
-                ],
-                'client.message': [
-                  { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
-                  { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
-                  { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUserUnreachable', params: ({ event }) => event } },
-                  { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: [{ type: 'relayToUser', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }] },
-                ],
-                'client.roomEvent': [
-                  { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
-                  { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
-                  { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUserUnreachable', params: ({ event }) => event } },
-                  { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'relayToUser', params: ({ event }) => event } },
-                ],
+              {
+                target: 'unregistered.outOfRoom',
+                actions: [{ type: 'unregisterUser', params: ({ event }) => event }, { type: 'replyUnregistered', params: ({ event }) => event }],
               },
-            },
-            // Resume: the region as the socket left it.
-            previous: { type: 'history' },
+            ],
+            'client.propose': [
+              { guard: { type: 'isInDirectCall', params: ({ event }) => event }, actions: { type: 'tellDirectCall', params: ({ event }) => event } },
+              { guard: { type: 'isStrangerToDirectCall', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
+              { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
+              { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+              { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
+              { guard: 'isProposeToUserOverLimit', actions: { type: 'replyOverDirectCallLimit', params: ({ event }) => event } },
+              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: [{ type: 'startDirectCall', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }] },
+            ],
+            'client.callAction': [
+              { guard: { type: 'isInDirectCall', params: ({ event }) => event }, actions: { type: 'tellDirectCall', params: ({ event }) => event } },
+              { guard: { type: 'isStrangerToDirectCall', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
+              { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
+              { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+              { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
+              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'relayToUser', params: ({ event }) => event } },
+            ],
+            'client.message': [
+              { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
+              { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+              { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUserUnreachable', params: ({ event }) => event } },
+              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: [{ type: 'relayToUser', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }] },
+            ],
+            'client.roomEvent': [
+              { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
+              { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+              { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUserUnreachable', params: ({ event }) => event } },
+              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'relayToUser', params: ({ event }) => event } },
+            ],
           },
+          states: { outOfRoom, inRoom },
         },
+        // Resume: the registration as the socket left it (its rooms: outOfRoom moves on to inRoom when it holds some).
+        previous: { type: 'history' },
       },
     },
     suspended: {
@@ -558,10 +571,7 @@ export const connectionMachine = setup({
         'Resume: the socket vanished, the session did not. Rooms, calls and registration are kept, nobody is told, ' +
         'frames for it are kept by its owner; a new socket with its token resumes it, its window or buffer running out ends it.',
       on: {
-        'ws.resumed': [
-          { guard: 'isInAnyRoom', target: ['helloed.rooms.inRoom', 'helloed.user.previous'] },
-          { target: ['helloed.rooms.outOfRoom', 'helloed.user.previous'] },
-        ],
+        'ws.resumed': { target: 'helloed.previous' },
         'session.expired': { target: 'closed' },
         // Joins decided after the socket vanished (and kicks) still count.
         'room.joined': { actions: { type: 'addRoom', params: ({ event }) => event } },

@@ -53,7 +53,10 @@ export interface DirectPartyEvent {
 export type DirectCallEvent =
   | ({ type: DirectStep } & DirectPartyEvent)
   | { type: 'party.gone'; by: 'caller' | 'device'; device: string }
-  | { type: 'ring.timeout' };
+  | { type: 'ring.timeout' }
+  // Resume across nodes: the caller's session moved to another node, which goes on with this call
+  // from this actor's persisted snapshot; here it stops without ending (nothing reported).
+  | { type: 'owner.moved' };
 
 /** Params of the server-made endings. */
 export interface DirectEndingParams {
@@ -112,6 +115,9 @@ export const directCallMachine = setup({
   id: 'directCall',
   context: ({ input }) => ({ sid: input.sid, caller: input.caller, callee: '', ringing: input.ringing, reason: null, endedBy: null }),
   initial: 'starting',
+  on: {
+    'owner.moved': { target: '.movedAway' },
+  },
   states: {
     starting: {
       description: 'Forked: every reachable device of the callee rings; the first to answer is pinned. The ring clock runs.',
@@ -334,6 +340,10 @@ export const directCallMachine = setup({
       description: 'Over, with a reason and who ended it: the owner records it and forgets the call.',
       type: 'final',
       entry: 'reportEnded',
+    },
+    movedAway: {
+      description: "Resume across nodes: the call goes on at the caller's new node (this actor's snapshot); nothing ends here.",
+      type: 'final',
     },
   },
 });

@@ -198,7 +198,8 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   // --- resume across nodes (Redis engine, resume on): a token naming another node is handed over from there ---
   const handover = createResumeHandover(cluster, {
     config: config.resume, stats, logger, connections, rooms, membership, calls,
-    adoptConnection: (context) => supervisor.adoptConnection(context),
+    adoptConnection: (context, registered) => supervisor.adoptConnection(context, registered),
+    users, // a registration moves with its session
   });
   // --- end resume across nodes ---
 

@@ -181,8 +181,14 @@ export function createConnectionActor(
 }
 
 /** Resume across nodes: the actor of a session handed over by another node, created `suspended`
- * with the context it had there (no entry action runs); the resume that follows takes it to helloed. */
-export function createSuspendedConnectionActor(machine: ProvidedConnectionMachine, context: ConnectionContext, parent: AnyActorRef): ConnectionActor {
+ * with the context it had there (no entry action runs); the resume that follows takes it to helloed,
+ * registered again when it was (the history the chart's `helloed.previous` would have recorded). */
+export function createSuspendedConnectionActor(
+  machine: ProvidedConnectionMachine, context: ConnectionContext, parent: AnyActorRef, registered: boolean,
+): ConnectionActor {
   const input: ConnectionInput = { id: context.id, helloTransaction: '', identity: context.identity }; // unused: the snapshot wins
-  return createActor(machine, { id: 'connection', input, snapshot: machine.resolveState({ value: 'suspended', context }), parent });
+  const snapshot = registered
+    ? machine.resolveState({ value: 'suspended', context, historyValue: { 'connection.helloed.previous': [machine.getStateNodeById('connection.helloed.registered')] } })
+    : machine.resolveState({ value: 'suspended', context });
+  return createActor(machine, { id: 'connection', input, snapshot, parent });
 }

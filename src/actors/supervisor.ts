@@ -241,7 +241,7 @@ export function createSupervisor(deps: SupervisorDeps) {
     isAccepting: () => actor.getSnapshot().matches('accepting'),
     lifecycle: () => String(actor.getSnapshot().value),
     /** Resume across nodes: the actor of a session another node handed over (suspended until its resume). */
-    adoptConnection: (context: ConnectionContext) => createSuspendedConnectionActor(connectionMachine, context, actor),
+    adoptConnection: (context: ConnectionContext, registered: boolean) => createSuspendedConnectionActor(connectionMachine, context, actor, registered),
   };
 }
 

@@ -47,13 +47,17 @@ export type CallNotice =
  * - `do` opened: a mirror for the devices listed (sent before the propose, on the same ordered connection);
  * - `df` frame: a device's call frame, for the owner's chart (`m` the parsed frame);
  * - `dg` gone: a device's session ended;
- * - `de` ended: the call is over, the mirror goes.
+ * - `de` ended: the call is over, the mirror goes;
+ * - `dw` / `dn` (resume across nodes): the caller moved and this node owns the call now / a rung device moved to `node`.
  */
 export type DirectCallNotice =
   | { t: 'do'; sid: string; caller: string; owner: string; devices: string[]; initiator?: unknown; responder?: unknown }
   | { t: 'df'; sid: string; from: string; m: unknown }
   | { t: 'dg'; sid: string; device: string }
-  | { t: 'de'; sid: string };
+  | { t: 'de'; sid: string }
+  // Resume across nodes: the call's caller moved, this node owns it now (to a device's node) / a rung device moved (to the owner).
+  | { t: 'dw'; sid: string; owner: string }
+  | { t: 'dn'; sid: string; device: string; node: string };
 
 /** The arbiter's answer to a claim: '' the sid holds the room's live call now, else the sid that does. */
 export type ClaimVerdict = string;
@@ -126,5 +130,7 @@ export function parseCallNotice(json: string): CallNotice | null {
   if (o.t === 'df') return isStr(o.from) && isFrame(o.m) ? { t: 'df', sid, from: o.from, m: o.m } : null;
   if (o.t === 'dg') return isStr(o.device) ? { t: 'dg', sid, device: o.device } : null;
   if (o.t === 'de') return { t: 'de', sid };
+  if (o.t === 'dw') return isStr(o.owner) ? { t: 'dw', sid, owner: o.owner } : null;
+  if (o.t === 'dn') return isStr(o.device) && isStr(o.node) ? { t: 'dn', sid, device: o.device, node: o.node } : null;
   return null;
 }

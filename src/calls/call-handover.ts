@@ -24,4 +24,21 @@ export type HandedCall =
     /** The call actor's persisted snapshot. */
     snapshot: unknown;
   }
-  | { k: 'mirror'; sid: string; rid: string; caller: string; callee: string; owner: string; ids: CallIds; accepted: boolean };
+  | { k: 'mirror'; sid: string; rid: string; caller: string; callee: string; owner: string; ids: CallIds; accepted: boolean }
+  | HandedDirectCall;
+
+/**
+ * Direct calls (src/calls/direct-calls.ts), the same two ways: the caller moves (`directOwned`: the
+ * actor's snapshot and the record, every device with the node holding it; the device nodes learn
+ * the new owner, `dw`), or a rung device moves (`directMirror`: the new node keeps a mirror for it
+ * and the owner learns its node, `dn`; when the owner is the new node, the device is simply local).
+ */
+export type HandedDirectCall =
+  | {
+    k: 'directOwned'; sid: string; caller: string; callerUid: string; calleeUid: string;
+    /** Every device the propose rang, with the node that holds it (never empty). */
+    devices: { id: string; node: string }[];
+    ids: CallIds; proposedAt: number; acceptedAt: number;
+    snapshot: unknown;
+  }
+  | { k: 'directMirror'; sid: string; caller: string; owner: string; device: string; ids: CallIds; accepted: boolean };

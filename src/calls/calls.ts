@@ -263,7 +263,7 @@ export class Calls implements CallOwner {
   // --- From the bus (Redis engine): another node's call owner ---
 
   onNotice(n: CallNotice): void {
-    if (n.t === 'do' || n.t === 'df' || n.t === 'dg' || n.t === 'de') {
+    if (n.t === 'do' || n.t === 'df' || n.t === 'dg' || n.t === 'de' || n.t === 'dw' || n.t === 'dn') {
       this.direct.onNotice(n);
       return;
     }
@@ -378,7 +378,7 @@ export class Calls implements CallOwner {
    * callee of stay with their owner (told the new node here, or `n` below) and travel as mirrors.
    */
   handOut(connId: string, to: string, forwardMs: number): HandedCall[] {
-    const out: HandedCall[] = [];
+    const out: HandedCall[] = this.direct.handOut(connId, to, forwardMs);
     const self = this.deps.cluster?.bus.nodeId ?? '';
     for (const call of [...(this.byConnection.get(connId) ?? [])]) {
       if (call.mirror) {
@@ -416,6 +416,10 @@ export class Calls implements CallOwner {
     const cluster = this.deps.cluster;
     const self = cluster?.bus.nodeId ?? '';
     for (const h of handed) {
+      if (h.k === 'directOwned' || h.k === 'directMirror') {
+        this.direct.adopt(connId, h);
+        continue;
+      }
       const known = this.bySid.get(h.sid);
       if (h.k === 'mirror') {
         if (h.owner === self) {

@@ -25,6 +25,8 @@ import type { DeadlineClock } from '../timers/deadline-clock.js';
 import type { Device } from '../users/directory.js';
 import { countAnswered, countEnded } from './call-figures.js';
 import { STEP_OF_ACTION, type CallBus, type DirectCallNotice } from './call-bus.js';
+import type { HandedDirectCall } from './call-handover.js';
+import { createActor, type Snapshot } from 'xstate';
 
 export interface DirectCallsDeps {
   stats: Stats;
@@ -66,7 +68,8 @@ export interface DirectMirror extends CallView {
   readonly callee: '';
   /** This node's devices the propose rang (whose session has not ended). */
   readonly devices: Set<string>;
-  readonly owner: string;
+  /** The owner's node (changes when the caller's session moves to another node). */
+  owner: string;
   readonly ids: CallIds;
   /** A device here sent session-accept: the call is (about to be) active for it. */
   accepted: boolean;
@@ -75,12 +78,15 @@ export interface DirectMirror extends CallView {
 type Known = DirectCall | DirectMirror;
 
 const RING_TIMEOUT: DirectCallEvent = { type: 'ring.timeout' };
+const OWNER_MOVED: DirectCallEvent = { type: 'owner.moved' };
 
 export class DirectCalls implements DirectCallOwner {
   private readonly bySid = new Map<string, Known>();
   /** The direct calls each connection of this node is a party to (caller or rung device): its end ends them. */
   private readonly byConnection = new Map<string, Set<Known>>();
   private readonly machine: ProvidedDirectCallMachine;
+  /** Resume across nodes: calls that moved on with their caller, sid → the new owner's node (for resume.forwardSec). */
+  private readonly moved = new Map<string, string>();
 
   constructor(private readonly deps: DirectCallsDeps) {
     this.machine = provideDirectCallMachine(this);
@@ -308,6 +314,12 @@ export class DirectCalls implements DirectCallOwner {
 
   onNotice(n: DirectCallNotice): void {
     const known = this.bySid.get(n.sid);
+    // A device's frame or departure for a call that moved on with its caller: to its new owner.
+    const movedTo = known === undefined && (n.t === 'df' || n.t === 'dg') ? this.moved.get(n.sid) : undefined;
+    if (movedTo !== undefined) {
+      this.deps.bus?.tell(movedTo, n);
+      return;
+    }
     switch (n.t) {
       case 'do': {
         if (known !== undefined) return;
@@ -331,7 +343,110 @@ export class DirectCalls implements DirectCallOwner {
       case 'de':
         if (known?.mirror === true) this.forget(known);
         return;
+      case 'dw':
+        if (known?.mirror === true) known.owner = n.owner;
+        return;
+      case 'dn': {
+        if (known === undefined || known.mirror || !known.devices.has(n.device)) return;
+        const here = n.node === this.deps.bus?.nodeId;
+        known.devices.set(n.device, here ? { id: n.device } : { id: n.device, node: n.node });
+        if (here) this.index(n.device, known);
+        return;
+      }
     }
+  }
+
+  // --- Resume across nodes (src/calls/call-handover.ts): a party's session moves to node `to` ---
+
+  /** Old node: the direct calls of a connection that moves, as they travel (see HandedDirectCall). */
+  handOut(connId: string, to: string, forwardMs: number): HandedDirectCall[] {
+    const out: HandedDirectCall[] = [];
+    const self = this.deps.bus?.nodeId ?? '';
+    for (const call of [...(this.byConnection.get(connId) ?? [])]) {
+      if (call.mirror) {
+        // A device of a call another node owns: the new node keeps its mirror, the owner learns where it is.
+        out.push({ k: 'directMirror', sid: call.sid, caller: call.caller, owner: call.owner, device: connId, ids: call.ids, accepted: call.accepted });
+        this.unindex(connId, call);
+        call.devices.delete(connId);
+        if (call.devices.size === 0) this.forget(call);
+        this.deps.bus?.tell(call.owner, { t: 'dn', sid: call.sid, device: connId, node: to });
+      } else if (call.caller === connId) {
+        const pinned = call.actor.getSnapshot().context.callee;
+        out.push({
+          k: 'directOwned', sid: call.sid, caller: call.caller, callerUid: call.callerUid, calleeUid: call.calleeUid,
+          devices: [...call.devices.values()].map((d) => ({ id: d.id, node: d.node ?? self })),
+          ids: call.ids, proposedAt: call.proposedAt, acceptedAt: call.acceptedAt, snapshot: call.actor.getPersistedSnapshot(),
+        });
+        // Its state's exit actions run (the ring clock stops, `active` uncounts here: the new owner
+        // counts it again); it ends as `movedAway`, reporting nothing.
+        this.forget(call);
+        call.actor.send(OWNER_MOVED);
+        this.moved.set(call.sid, to);
+        setTimeout(() => { if (this.moved.get(call.sid) === to) this.moved.delete(call.sid); }, forwardMs).unref();
+        // Its devices here: this node keeps the call's mirror for them, owned by the new node.
+        const local = [...call.devices.values()].filter((d) => d.node === undefined).map((d) => d.id);
+        if (local.length > 0) {
+          const mirror: DirectMirror = {
+            mirror: true, sid: call.sid, caller: call.caller, callee: '', devices: new Set(local), owner: to, ids: call.ids,
+            accepted: call.acceptedAt > 0 && local.includes(pinned),
+          };
+          this.bySid.set(call.sid, mirror);
+          for (const id of local) this.index(id, mirror);
+        }
+      } else {
+        // A device of a call owned here: the call stays, the device is on node `to` now.
+        call.devices.set(connId, { id: connId, node: to });
+        this.unindex(connId, call);
+        const accepted = call.acceptedAt > 0 && call.actor.getSnapshot().context.callee === connId;
+        out.push({ k: 'directMirror', sid: call.sid, caller: call.caller, owner: self, device: connId, ids: call.ids, accepted });
+      }
+    }
+    return out;
+  }
+
+  /** New node: a direct call of a connection handed over here. */
+  adopt(connId: string, h: HandedDirectCall): void {
+    const self = this.deps.bus?.nodeId ?? '';
+    const known = this.bySid.get(h.sid);
+    if (h.k === 'directMirror') {
+      if (h.owner === self) {
+        // The owner is here: the device is local again.
+        if (known !== undefined && !known.mirror && known.devices.has(connId)) {
+          known.devices.set(connId, { id: connId });
+          this.index(connId, known);
+        }
+        return;
+      }
+      if (known !== undefined && !known.mirror) return;
+      const mirror: DirectMirror = known ?? {
+        mirror: true, sid: h.sid, caller: h.caller, callee: '', devices: new Set(), owner: h.owner, ids: h.ids, accepted: false,
+      };
+      mirror.devices.add(connId);
+      if (h.accepted) mirror.accepted = true;
+      this.bySid.set(h.sid, mirror);
+      this.index(connId, mirror);
+      return;
+    }
+    // The caller moved here: this node owns the call now (a mirror it kept for local devices folds into it).
+    if (known !== undefined) this.forget(known);
+    const devices = new Map<string, Device>();
+    for (const d of h.devices) devices.set(d.id, d.node === self ? { id: d.id } : { id: d.id, node: d.node });
+    const call: DirectCall = {
+      sid: h.sid, caller: h.caller, callee: '', devices, callerUid: h.callerUid, calleeUid: h.calleeUid, ids: h.ids,
+      proposedAt: h.proposedAt, acceptedAt: h.acceptedAt, mirror: false,
+      actor: createActor(this.machine, {
+        id: 'directCall', input: { sid: h.sid, caller: h.caller, ringing: devices.size }, snapshot: h.snapshot as Snapshot<unknown>, parent: this.deps.parent(),
+      }) as DirectCallActor,
+    };
+    this.bySid.set(h.sid, call);
+    this.index(h.caller, call);
+    for (const d of devices.values()) if (d.node === undefined) this.index(d.id, call);
+    call.actor.start();
+    const state = call.actor.getSnapshot();
+    if (state.matches({ answered: 'active' })) this.deps.stats.callsInProgress++;
+    else if (state.matches('starting')) this.deps.ringClock?.add(call.sid);
+    const bus = this.deps.bus;
+    if (bus !== null) for (const node of nodesOf(devices).keys()) bus.tell(node, { t: 'dw', sid: h.sid, owner: self });
   }
 
   /**

@@ -27,11 +27,13 @@
  * frames for the connection on A's node channel) are forwarded by A to B for resume.forwardSec;
  * call steps sent to A as the old owner likewise (src/calls/calls.ts).
  *
- * Registration (issue 11's user directory): `registration` travels as null today; see the report.
+ * Registration (session-register): the uid travels in `h`; the old node forgets it without a departure
+ * (no user.unregistered), the new one registers it again, which moves its directory entry to itself.
  */
 import type { ConnectionActor, ConnectionContext } from '../../machines/connection.js';
 import { parseHandoverMessage, type HandoverMessage } from './resume-messages.js';
 import type { Calls } from '../calls/calls.js';
+import type { Users } from '../users/users.js';
 import type { ResumeConfig } from '../config/types.js';
 import type { Connections } from '../connections/connections.js';
 import { nodeOfToken } from '../connections/resume-token.js';
@@ -64,7 +66,9 @@ export interface ResumeHandoverDeps {
   calls: Calls;
   pubsub: RedisPubSub;
   /** The supervisor's: a connection actor created suspended with a handed-over context. */
-  adoptConnection(context: ConnectionContext): ConnectionActor;
+  adoptConnection(context: ConnectionContext, registered: boolean): ConnectionActor;
+  /** The users owner: a session's registration leaves the old node and is taken over by the new one. */
+  users: Pick<Users, 'handOut' | 'adopt'>;
 }
 
 interface Asking {
@@ -184,14 +188,15 @@ export class ResumeHandover {
   }
 
   private onHandedOver(m: Extract<Message, { t: 'h' }>): void {
-    const { session, context, calls } = m;
+    const { session, context, calls, registration } = m;
     const id = session.id;
     const { rooms } = this.deps;
     // The rooms as this node's mirror holds them (the move put them there, in V).
     const held = new Set<string>();
     for (const rid of context.rooms) if (rooms.get(rid)?.members.get(id)?.node === undefined && rooms.isMember(rid, id)) held.add(rid);
-    const actor = this.deps.adoptConnection({ id, helloTransaction: '', profile: context.profile, rooms: held, identity: context.identity });
+    const actor = this.deps.adoptConnection({ id, helloTransaction: '', profile: context.profile, rooms: held, identity: context.identity }, registration !== null);
     this.sessions.adopt(session, actor);
+    if (registration !== null) this.deps.users.adopt(id, registration);
     actor.start();
     this.deps.calls.adopt(id, calls, (rid, connId) => rooms.get(rid)?.members.get(connId));
     this.installedBy.set(id, m.req);
@@ -288,11 +293,12 @@ export class ResumeHandover {
     const ctx = actor.getSnapshot().context;
     const calls = this.deps.calls.handOut(connId, to, forwardMs);
     const session = this.sessions.handOut(connId, leaving.lastSeen) as HandedSession;
+    const registration = this.deps.users.handOut(connId);
     // Its final state, without a departure: departures are Connections.release's, which never runs for it.
     actor.send({ type: 'ws.closed' });
     this.startForwarding(connId, to, [...ctx.rooms], forwardMs);
     this.send(to, {
-      t: 'h', req: leaving.req, session, calls, registration: null,
+      t: 'h', req: leaving.req, session, calls, registration,
       context: { profile: ctx.profile, identity: ctx.identity, rooms: [...ctx.rooms] },
     });
   }

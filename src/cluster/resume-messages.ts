@@ -24,8 +24,8 @@ export type HandoverMessage =
   | { t: 'F'; id: string; frame: string }
   | {
     t: 'h'; req: string; session: HandedSession; context: HandedContext; calls: HandedCall[];
-    /** Issue 11's user directory: the session's registration (session-register), null until it exists. */
-    registration: null;
+    /** The uid the session is registered at (session-register); null: not registered. */
+    registration: string | null;
   };
 
 const FAILURES: ReadonlySet<unknown> = new Set(['unknown', 'expired', 'gap']);
@@ -43,7 +43,15 @@ function isContext(v: unknown): v is HandedContext {
     (v.identity === null || (isObj(v.identity) && typeof v.identity.sub === 'string')) && isStrList(v.rooms);
 }
 
+function isDirectCall(v: Record<string, unknown>): boolean {
+  if (!isStr(v.sid) || !isStr(v.caller) || !isObj(v.ids)) return false;
+  if (v.k === 'directMirror') return isStr(v.owner) && isStr(v.device) && typeof v.accepted === 'boolean';
+  return typeof v.callerUid === 'string' && typeof v.calleeUid === 'string' && isCount(v.proposedAt) && isCount(v.acceptedAt) &&
+    isObj(v.snapshot) && Array.isArray(v.devices) && v.devices.length > 0 && v.devices.every((d) => isObj(d) && isStr(d.id) && isStr(d.node));
+}
+
 function isCall(v: unknown): v is HandedCall {
+  if (isObj(v) && (v.k === 'directOwned' || v.k === 'directMirror')) return isDirectCall(v);
   if (!isObj(v) || !isStr(v.sid) || !isStr(v.rid) || !isStr(v.caller) || !isStr(v.callee) || !isObj(v.ids)) return false;
   if (v.k === 'mirror') return isStr(v.owner) && typeof v.accepted === 'boolean';
   return v.k === 'owned' && typeof v.callerUid === 'string' && typeof v.calleeUid === 'string' && isCount(v.proposedAt) &&
@@ -73,7 +81,7 @@ export function parseHandoverMessage(line: string): HandoverMessage | null {
       return isStr(m.id) && typeof m.frame === 'string' ? (m as HandoverMessage) : null;
     case 'h':
       return isStr(m.req) && isSession(m.session) && isContext(m.context) && Array.isArray(m.calls) && m.calls.every(isCall) &&
-        m.registration === null ? (m as HandoverMessage) : null;
+        (m.registration === null || isStr(m.registration)) ? (m as HandoverMessage) : null;
     default:
       return null;
   }

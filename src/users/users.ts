@@ -71,10 +71,7 @@ export class Users {
   release(connId: string): void {
     const uid = this.uidOf.get(connId);
     if (uid === undefined) return;
-    this.uidOf.delete(connId);
-    const n = (this.localDevices.get(uid) ?? 1) - 1;
-    if (n === 0) this.localDevices.delete(uid);
-    else this.localDevices.set(uid, n);
+    this.forgetLocally(connId, uid);
     this.deps.directory.unregister(uid, connId);
     this.count();
     this.deps.lifecycle?.userUnregistered?.(uid, connId);
@@ -122,9 +119,38 @@ export class Users {
     return true;
   }
 
+  // --- resume across nodes (src/cluster/resume-handover.ts): the registration moves with its session ---
+
+  /** Old node: the session leaves with its registration (returned); forgotten here without a
+   * departure: the directory entry stays until the new node takes it over, no user.unregistered. */
+  handOut(connId: string): string | null {
+    const uid = this.uidOf.get(connId);
+    if (uid === undefined) return null;
+    this.forgetLocally(connId, uid);
+    return uid;
+  }
+
+  /** New node: the session arrived registered at `uid`; registering it again moves its directory entry here. */
+  adopt(connId: string, uid: string): void {
+    this.uidOf.set(connId, uid);
+    this.localDevices.set(uid, (this.localDevices.get(uid) ?? 0) + 1);
+    this.count();
+    this.deps.directory.register(uid, connId, () => {}, (why) => {
+      this.deps.stats.registrationsRefused[why] = (this.deps.stats.registrationsRefused[why] ?? 0) + 1;
+    });
+  }
+
   /** This node's registrations (resume hand-over, resync): connection id → uid. */
   registrations(): ReadonlyMap<string, string> {
     return this.uidOf;
+  }
+
+  private forgetLocally(connId: string, uid: string): void {
+    this.uidOf.delete(connId);
+    const n = (this.localDevices.get(uid) ?? 1) - 1;
+    if (n === 0) this.localDevices.delete(uid);
+    else this.localDevices.set(uid, n);
+    this.count();
   }
 
   private count(): void {

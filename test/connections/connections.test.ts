@@ -96,7 +96,7 @@ describe('Connections', () => {
       const actor = helloedActor('c1', 'alice');
       open('c1', actor);
       connections.tell('c1', { type: 'room.joined', rid: 'r1' });
-      expect(actor.getSnapshot().value).to.deep.equal({ helloed: { rooms: 'inRoom', user: 'unregistered' } });
+      expect(actor.getSnapshot().value).to.deep.equal({ helloed: { unregistered: 'inRoom' } });
       expect(() => connections.tell('nobody', { type: 'server.drain' })).to.not.throw();
     });
 

@@ -34,7 +34,7 @@ describe('the machine diagram generator', function () {
     expect(mermaid).to.include('connected --> helloed : client.hello [isHelloValid] / assignProfile, acknowledgeHello');
     expect(mermaid).to.include('connected --> closing : hello.timeout / closeForHelloTimeout');
     expect(toMermaid(describeMachine(supervisorMachine))).to.include('draining --> stopped : after drainTimeout / closeRemainingConnections');
-    expect(mermaid).to.include('helloed_rooms_inRoom --> helloed_rooms_outOfRoom : room.left [isLastRoom] / removeRoom');
+    expect(mermaid).to.include('helloed_unregistered_inRoom --> helloed_unregistered_outOfRoom : room.left [isLastRoom] / removeRoom');
     expect(mermaid).to.include('anyState --> closed : ws.closed');
   });
 

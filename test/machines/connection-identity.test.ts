@@ -8,7 +8,7 @@ import { initialTransition, transition, type StateValue } from 'xstate';
 import { connectionMachine, isRoomGranted, type ConnectionEvent, type TokenIdentity } from '../../machines/connection.js';
 
 const machine = connectionMachine.provide({ guards: { isHelloValid: () => true } });
-const HELLOED_OUT: StateValue = { helloed: { rooms: 'outOfRoom', user: 'unregistered' } };
+const HELLOED_OUT: StateValue = { helloed: { unregistered: 'outOfRoom' } };
 
 function start(identity: TokenIdentity | null) {
   const [s] = initialTransition(machine, { id: 'c1', helloTransaction: 't1', identity });

@@ -27,17 +27,17 @@ interface Row {
 }
 
 const rows: Row[] = [
-  { does: 'suspends a member whose socket vanished, keeping its rooms and saying nothing', from: { helloed: { rooms: 'inRoom', user: 'unregistered' } }, rooms: ['r1', 'r2'], event: { type: 'ws.lost' }, to: 'suspended', actions: [], roomsAfter: ['r1', 'r2'] },
-  { does: 'suspends a helloed connection in no room', from: { helloed: { rooms: 'outOfRoom', user: 'unregistered' } }, event: { type: 'ws.lost' }, to: 'suspended', actions: [], roomsAfter: [] },
-  { does: 'goes back in room on a resume when it holds rooms', from: 'suspended', rooms: ['r1'], event: { type: 'ws.resumed' }, to: { helloed: { rooms: 'inRoom', user: 'unregistered' } }, actions: [], roomsAfter: ['r1'] },
-  { does: 'goes back out of room on a resume when its last room went meanwhile', from: 'suspended', event: { type: 'ws.resumed' }, to: { helloed: { rooms: 'outOfRoom', user: 'unregistered' } }, actions: [] },
+  { does: 'suspends a member whose socket vanished, keeping its rooms and saying nothing', from: { helloed: { unregistered: 'inRoom' } }, rooms: ['r1', 'r2'], event: { type: 'ws.lost' }, to: 'suspended', actions: [], roomsAfter: ['r1', 'r2'] },
+  { does: 'suspends a helloed connection in no room', from: { helloed: { unregistered: 'outOfRoom' } }, event: { type: 'ws.lost' }, to: 'suspended', actions: [], roomsAfter: [] },
+  { does: 'goes back in room on a resume when it holds rooms', from: 'suspended', rooms: ['r1'], event: { type: 'ws.resumed' }, to: { helloed: { unregistered: 'inRoom' } }, actions: [], roomsAfter: ['r1'] },
+  { does: 'goes back out of room on a resume when its last room went meanwhile', from: 'suspended', event: { type: 'ws.resumed' }, to: { helloed: { unregistered: 'outOfRoom' } }, actions: [] },
   { does: 'ends when its window passed', from: 'suspended', rooms: ['r1'], event: { type: 'session.expired', reason: 'window' }, to: 'closed', actions: [] },
   { does: 'ends when its buffer overflowed', from: 'suspended', event: { type: 'session.expired', reason: 'overflow' }, to: 'closed', actions: [] },
   { does: 'records a join decided after its socket vanished', from: 'suspended', rooms: ['r1'], event: { type: 'room.joined', rid: 'r2' }, to: 'suspended', actions: [], roomsAfter: ['r1', 'r2'] },
   { does: 'records a removal while suspended (a kick, a remote decision)', from: 'suspended', rooms: ['r1', 'r2'], event: { type: 'room.left', rid: 'r1' }, to: 'suspended', actions: [], roomsAfter: ['r2'] },
   { does: 'ends itself on a drain (no socket to close)', from: 'suspended', event: { type: 'server.drain' }, to: 'suspended', actions: ['endSuspendedSession'] },
   { does: 'is closed by ws.closed like any connection (a release from outside)', from: 'suspended', event: { type: 'ws.closed' }, to: 'closed', actions: [] },
-  { does: 'ignores a resume while online (an old socket still looked open)', from: { helloed: { rooms: 'inRoom', user: 'unregistered' } }, rooms: ['r1'], event: { type: 'ws.resumed' }, to: { helloed: { rooms: 'inRoom', user: 'unregistered' } }, actions: [] },
+  { does: 'ignores a resume while online (an old socket still looked open)', from: { helloed: { unregistered: 'inRoom' } }, rooms: ['r1'], event: { type: 'ws.resumed' }, to: { helloed: { unregistered: 'inRoom' } }, actions: [] },
   { does: 'never suspends before the hello (nothing to resume: no token was given)', from: 'connected', event: { type: 'ws.lost' }, to: 'connected', actions: [] },
 ];
 

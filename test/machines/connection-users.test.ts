@@ -1,15 +1,17 @@
 /**
- * The connection chart's `user` region (users-calls-sessions.md §2–3) as a pure transition table:
+ * The connection chart's registration states (users-calls-sessions.md §2–3) as a pure transition table:
  * each row is (state, rooms held, event, isOverDirectCallLimit) → (next state, action types in order).
  * Nothing runs: xstate's `transition` returns the actions. The relay guards of both regions are pure
  * and read the room, call and user verdict carried by the event; isOverDirectCallLimit is src's and
  * fixed true/false with `.provide()` (isHelloValid too, for the rows that say hello).
  *
- * `helloed` is parallel: `rooms` takes a relay addressed to one of the sender's rooms (one it holds
- * and the edge found), `user` takes every other relay. The partition is checked on its own below with
+ * `helloed` holds `unregistered` and `registered`, each with the same `outOfRoom ⇄ inRoom` (the "rooms"
+ * rows): those take a relay addressed to one of the sender's rooms (one it holds and the edge found);
+ * the registration state itself (the "user" rows) takes every other relay, XState consulting a parent's
+ * rows only when its child has none that apply. The partition is checked on its own below with
  * `machine.getTransitionData`, which names the state each selected transition belongs to: for every
  * combination of state, target, room, call, user verdict and limit, exactly one transition is selected,
- * in the region the target says.
+ * from the rows the target says.
  */
 import { expect } from 'chai';
 import { initialTransition, transition, type StateValue } from 'xstate';
@@ -27,7 +29,7 @@ import { AFTER_RELAY, ALONE_REPLY, PEER_RELAY, type RelayType } from '../helpers
 const INPUT = { id: 'c1', helloTransaction: 't1' };
 const SERVER_ID = 'jsongle-server';
 
-const at = (rooms: 'outOfRoom' | 'inRoom', user: 'unregistered' | 'registered'): StateValue => ({ helloed: { rooms, user } });
+const at = (rooms: 'outOfRoom' | 'inRoom', user: 'unregistered' | 'registered'): StateValue => ({ helloed: { [user]: rooms } });
 const OUT_UNREG = at('outOfRoom', 'unregistered');
 const OUT_REG = at('outOfRoom', 'registered');
 const IN_UNREG = at('inRoom', 'unregistered');
@@ -280,8 +282,11 @@ const rows: Row[] = [
 ];
 
 // --- The partition: which region's transition a relay selects ---
+/** `rooms`: a row of inRoom/outOfRoom (the same rows under both registration states); `user`: a row of
+ * the registration state itself (unregistered / registered), taken when no room row is. */
 const REGION_OF = (sourceId: string): 'rooms' | 'user' | 'other' =>
-  sourceId.startsWith('connection.helloed.rooms.') ? 'rooms' : sourceId.startsWith('connection.helloed.user.') ? 'user' : 'other';
+  /^connection\.helloed\.(un)?registered\.(inRoom|outOfRoom)$/.test(sourceId) ? 'rooms'
+    : /^connection\.helloed\.(un)?registered$/.test(sourceId) ? 'user' : 'other';
 
 interface Case {
   from: StateValue;

@@ -29,8 +29,8 @@ type Guards = Partial<Record<StubGuard, boolean>>;
 
 const INPUT = { id: 'c1', helloTransaction: 't1' };
 const SERVER_ID = 'jsongle-server';
-const HELLOED_OUT: StateValue = { helloed: { rooms: 'outOfRoom', user: 'unregistered' } };
-const HELLOED_IN: StateValue = { helloed: { rooms: 'inRoom', user: 'unregistered' } };
+const HELLOED_OUT: StateValue = { helloed: { unregistered: 'outOfRoom' } };
+const HELLOED_IN: StateValue = { helloed: { unregistered: 'inRoom' } };
 
 function machineWith(guards: Guards = {}) {
   return connectionMachine.provide({

@@ -148,9 +148,11 @@ const rows: Row[] = [
   { from: ACTIVE, event: deviceGone('c5'), to: 'ended', actions: ['recordInactive', 'tellCallerUnreachable', 'reportEnded'], ended: ['gone', 'callee'] },
   { from: ACTIVE, event: deviceGone('c6'), to: ACTIVE, actions: [] },
   { from: ACTIVE, event: timeout, to: ACTIVE, actions: [] },
+  // Resume across nodes: the caller's session moved; the call goes on from this snapshot on its new node.
+  { from: ACTIVE, event: { type: 'owner.moved' }, to: 'movedAway', actions: ['recordInactive'] },
 ];
 
-const describeEvent = (e: DirectCallEvent): string => (e.type === 'ring.timeout' ? e.type : `${e.type} by ${e.by === 'caller' ? 'caller' : e.device}`);
+const describeEvent = (e: DirectCallEvent): string => (e.type === 'ring.timeout' || e.type === 'owner.moved' ? e.type : `${e.type} by ${e.by === 'caller' ? 'caller' : e.device}`);
 
 /** Record every provided action: its name and its params (the chart's stubs replaced one by one). */
 function recorder() {
@@ -186,7 +188,7 @@ describe('direct-call machine', () => {
         expect(next.context.ringing, 'devices ringing').to.equal(row.ringingAfter ?? ringing);
         const [reason, endedBy] = row.ended ?? [null, null];
         expect([next.context.reason, next.context.endedBy], 'reason, ended by').to.deep.equal([reason, endedBy]);
-        expect(next.status, 'status').to.equal(row.to === 'ended' ? 'done' : 'active');
+        expect(next.status, 'status').to.equal(row.to === 'ended' || row.to === 'movedAway' ? 'done' : 'active');
       });
     }
   });
