@@ -1,5 +1,5 @@
 /**
- * One actor per connection: connected → helloed (outOfRoom ⇄ inRoom) → closing → closed.
+ * One actor per connection: connected → helloed (unregistered | registered, each outOfRoom ⇄ inRoom) → closing → closed.
  *
  * Pure and visual: this file imports only xstate and pastes into Stately Studio. Every action and
  * every I/O guard is a named stub here; src/actors/connection.ts supplies them with
@@ -17,10 +17,19 @@
  * propose starts the call actor (startCall), any other relayed call action is told to it (tellCall):
  * at most one more actor event, and none for transport-info (the call owner skips what moves nothing).
  *
+ * Users: a registered connection is reachable at its uid (session-register). Registration is the
+ * outer state of `helloed` (unregistered | registered), each holding the same outOfRoom ⇄ inRoom: a
+ * relay to one of the sender's rooms is taken by inRoom's rows; any other `to` falls to the
+ * registration state's rows — 404002 while unregistered (as before users), a uid once registered:
+ * looked up by the users owner, whose verdict comes back as the same event with `user`, then a
+ * direct call (startDirectCall: src/calls/, machines/direct-call.ts) or a message to every device.
+ * (Not a parallel region: XState would evaluate both regions for every relay, measured at +70 %
+ * on the chart's cost of a relay.)
+ *
  * Resume (on when resume.windowSec > 0): a helloed connection whose socket vanished is `suspended`
  * — the socket is gone, the session is not: its rooms, calls and registration stay, nobody is told,
  * and the owner keeps what is addressed to it. `ws.resumed` (a new socket took it over) goes back
- * to `helloed` (in or out of room, as its rooms say); `session.expired` (window or buffer ran out)
+ * to `helloed` (its registration as it was, in or out of room as its rooms say); `session.expired` (window or buffer ran out)
  * ends it as a disconnect does.
  */
 import { and, assign, setup, type ActorRefFrom } from 'xstate';
@@ -165,8 +174,8 @@ export interface JoinParams {
 }
 
 const isMember = (context: ConnectionContext, e: RelayEvent): boolean => context.rooms.has(e.msg.to);
-/** The partition between the regions: `to` is one of its rooms (held, and found by the edge) → the rooms
- * region; anything else (a uid, a room it is not in, a room of its gone meanwhile) → the user region. */
+/** The partition of the relay rows: `to` is one of its rooms (held, and found by the edge) → inRoom's
+ * rows; anything else (a uid, a room it is not in, a room of its gone meanwhile) → the registration state's. */
 const isToOwnRoom = (context: ConnectionContext, e: RelayEvent): boolean => e.room !== undefined && isMember(context, e);
 const isParty = (context: ConnectionContext, call: CallView): boolean => call.caller === context.id || call.callee === context.id;
 /** A direct call this frame's sid names (one the edge found). */
@@ -278,7 +287,7 @@ const connectionSetup = setup({
     isMemberOfTarget: ({ context }, e: RelayEvent) => e.room !== undefined && isMember(context, e),
     isAloneInRoom: ({ context }, e: RelayEvent) => e.room !== undefined && e.room.kind === 'room' && e.room.members.size < 2 && isMember(context, e),
     isRoomBeyondReach: ({ context }, e: RelayEvent) => e.room !== undefined && e.room.beyondReach && isMember(context, e),
-    // Direct addressing (the `user` region): only for a `to` that is not one of the sender's rooms
+    // Direct addressing (the registration states' rows): only for a `to` that is not one of the sender's rooms
     isInDirectCall: ({ context }, e: RelayEvent) => {
       const call = directCallOf(e);
       return call !== undefined && isDirectParty(context, call) && !isToOwnRoom(context, e);
