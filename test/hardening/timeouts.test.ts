@@ -62,3 +62,35 @@ describe('Idle timeout (idleTimeoutSec 8, the uWS minimum)', function () {
     await quiet.close();
   });
 });
+
+describe('Idle timeout with resume on: the session is suspended, not ended', function () {
+  this.timeout(40_000);
+  const srv = useTestServer({ idleTimeoutSec: 8, resume: { windowSec: 2 } });
+  const open: LeanClient[] = [];
+  after(() => { for (const c of open) if (c.closed === null) c.destroy(); });
+
+  it('a peer dropped by the idle timeout is suspended (its room hears nothing), and its room hears `left` only when the window has passed', async () => {
+    const { stats } = srv().server;
+    const suspendedBefore = stats.sessionsSuspended;
+    const expiredBefore = stats.sessionsEnded.window ?? 0;
+    const quiet = await LeanClient.open(srv().wsPort);
+    const stuck = await LeanClient.open(srv().wsPort);
+    open.push(quiet, stuck);
+    await quiet.hello('quiet');
+    await stuck.hello('stuck');
+    await quiet.request('session-join', { rid: 'idle-resume-room' }, 'q');
+    await stuck.request('session-join', { rid: 'idle-resume-room' }, 's');
+    await quiet.expect((m) => m.jsongle.event === 'joined');
+    // A network that went away without a word: uWS's idle timeout closes the socket (1006, no close frame).
+    stuck.pause();
+    await waitFor(() => stats.sessionsSuspended === suspendedBefore + 1, 'the idle socket to be suspended', 25_000);
+    // Suspended: the room was told nothing, the session is still counted in it.
+    expect(quiet.queue.some((m) => m.jsongle.event === 'left')).to.equal(false);
+    expect(srv().server.inspectState()).to.include({ sessions: 2, memberIndex: 2 });
+    // Nobody resumed it within resume.windowSec: it ends as a disconnect does.
+    const left = await quiet.expect((m) => m.jsongle.event === 'left', 10_000);
+    expect(left.jsongle.description).to.deep.equal({ member: { uid: 'stuck' }, rid: 'idle-resume-room' });
+    expect((stats.sessionsEnded.window ?? 0) - expiredBefore).to.equal(1);
+    await quiet.close();
+  });
+});
