@@ -152,7 +152,7 @@ export function createServer(config: Config, options: ServerOptions = {}): Serve
   // --- users: the directory (which connections a uid is reachable at) and its owner on this node ---
   const users: Users = new Users({
     directory: cluster ? cluster.directory : new LocalDirectory(config.users.maxDevicesPerUser),
-    stats, builder, lifecycle,
+    stats, builder, lifecycle, uidMaxLength: config.limits.uidMaxLength,
     send: (connId, text) => connections.send(connId, text),
     sendToDevice: (device, text) => connections.sendToDevice(device, text),
     sendError: (connId, msg, code, arg) => connections.sendError(connId, msg, code, arg),

@@ -11,6 +11,7 @@ import type { ConnectionEvent, Frame } from '../../machines/connection.js';
 import type { Stats } from '../observability/stats.js';
 import type { MessageBuilder } from '../protocol/build.js';
 import { ErrorCode } from '../protocol/codes.js';
+import { identifierRule } from '../protocol/identifiers.js';
 import { stamp } from '../protocol/relay-stamp.js';
 import type { Envelope, RelayEnvelope } from '../protocol/types.js';
 import type { Device, Directory } from './directory.js';
@@ -28,6 +29,8 @@ export interface UsersDeps {
   /** An event for one of this node's connection actors (the directory's verdicts). */
   tell(connId: string, event: ConnectionEvent): void;
   lifecycle?: Pick<Lifecycle, 'userRegistered' | 'userUnregistered'>;
+  /** limits.uidMaxLength: a `to` longer than any uid is looked up nowhere. */
+  uidMaxLength: number;
 }
 
 export class Users {
@@ -84,6 +87,11 @@ export class Users {
    */
   resolve(connId: string, e: RelayClientEvent): void {
     const uid = e.msg.to;
+    // A name no hello could have claimed (too long, a '/', a control character) is nobody's: no lookup.
+    if (identifierRule(uid, this.deps.uidMaxLength, false) !== null) {
+      this.deps.tell(connId, { ...e, user: { uid, devices: [] } });
+      return;
+    }
     this.deps.directory.devicesOf(uid,
       (devices) => {
         const user: UserView = { uid, devices: devices.filter((d) => d.id !== connId) };

@@ -197,6 +197,19 @@ describe('users: session-register and direct calls (one node)', function () {
     expect(err.jsongle.description.errorCode).to.equal(404002);
   });
 
+  it('a `to` no hello could claim (too long, a slash, a control character) is nobody: unreachable at once, no lookup', async () => {
+    const alice = await registered(srv, 'alice-bad');
+    for (const to of ['x'.repeat(5000), 'room/alice-bad', 'bob\u0007']) {
+      const sid = randomUUID();
+      alice.relay(to, 'session-propose', call(sid));
+      const info = await alice.expectMessage({ jsongle: { action: 'session-info', sid } });
+      expect(info.jsongle.reason).to.equal('unreachable');
+      alice.relay(to, 'session-text', { description: {} });
+      const err = await alice.expectMessage({ jsongle: { action: 'session-error' } });
+      expect(err.jsongle.description.errorCode).to.equal(404005);
+    }
+  });
+
   it('a room named like a uid still wins for its members', async () => {
     const alice = await registered(srv, 'alice-r');
     await registered(srv, 'dana-r');
