@@ -131,6 +131,11 @@ export class Calls implements CallOwner {
     return this.bySid.size + this.direct.size;
   }
 
+  /** Connections indexed as parties of some call (room or direct): none once every call is over. */
+  get partyIndexSize(): number {
+    return this.byConnection.size + this.direct.partyIndexSize;
+  }
+
   start(): void {
     this.ringClock?.start();
   }

@@ -96,6 +96,11 @@ export class DirectCalls implements DirectCallOwner {
     return this.bySid.size;
   }
 
+  /** Connections indexed as parties (callers, rung devices): none once every call is over. */
+  get partyIndexSize(): number {
+    return this.byConnection.size;
+  }
+
   get(sid: string): Known | undefined {
     return this.bySid.get(sid);
   }
@@ -183,7 +188,11 @@ export class DirectCalls implements DirectCallOwner {
         continue;
       }
       const byCaller = connId === call.caller;
-      if (!byCaller) call.devices.delete(connId);
+      if (!byCaller) {
+        // Out of the call's devices, so the call's end would not unindex it: unindexed here.
+        call.devices.delete(connId);
+        this.unindex(connId, call);
+      }
       call.actor.send({ type: 'party.gone', by: byCaller ? 'caller' : 'device', device: byCaller ? '' : connId });
     }
   }

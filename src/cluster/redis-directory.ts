@@ -81,6 +81,14 @@ export class RedisDirectory implements Directory {
     });
   }
 
+  /** The session moved to another node, which registers it there: no longer this node's to answer
+   * for (devicesOf) nor to write back (resync), and its Redis entry is left to the new node. */
+  handOut(uid: string, connId: string): void {
+    this.pending.delete(pairKey(uid, connId));
+    const conns = this.local.get(uid);
+    if (conns !== undefined && conns.delete(connId) && conns.size === 0) this.local.delete(uid);
+  }
+
   devicesOf(uid: string, done: (devices: readonly Device[]) => void, failed: () => void): void {
     const { deps } = this;
     if (!deps.isAnswering()) return this.answer(failed);

@@ -22,6 +22,9 @@ export interface Directory {
   register(uid: string, connId: string, done: (devices: number) => void, refused: (why: RegisterRefusal) => void): void;
   /** `connId` is no longer reachable at `uid` (unregister, or its session ended). */
   unregister(uid: string, connId: string): void;
+  /** Resume across nodes: `connId`'s session left this node registered; the node it moved to takes
+   * the entry over (registers it again), so this node forgets it without unregistering it. */
+  handOut(uid: string, connId: string): void;
   /** Every device of `uid`, on every node (empty: nobody reachable); `failed` when the store cannot answer. */
   devicesOf(uid: string, done: (devices: readonly Device[]) => void, failed: () => void): void;
   /** The server stops: forget everything held for this process. */
@@ -54,6 +57,9 @@ export class LocalDirectory implements Directory {
     devices.delete(connId);
     if (devices.size === 0) this.byUid.delete(uid);
   }
+
+  /** One process: no other node to move to. */
+  handOut(): void {}
 
   devicesOf(uid: string, done: (devices: readonly Device[]) => void): void {
     const devices = this.byUid.get(uid);

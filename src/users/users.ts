@@ -135,6 +135,7 @@ export class Users {
     const uid = this.uidOf.get(connId);
     if (uid === undefined) return null;
     this.forgetLocally(connId, uid);
+    this.deps.directory.handOut(uid, connId);
     return uid;
   }
 

@@ -134,6 +134,17 @@ describe('Calls (the owner of call actors)', () => {
     expect(logger.lines.some((l) => l.message === 'call actor failed' && l.meta?.sid === 's1')).to.equal(true);
   });
 
+  it('a direct call: a rung device whose session ended is in no index once the call is over', () => {
+    const { calls, stats } = world();
+    const msg = (action: string) => ({ id: 'm', from: 'a', to: 'u-b', jsongle: { action, sid: 'd1', initiator: 'i', responder: 'r', description: {} } });
+    calls.proposeDirect('a', 'u-a', { uid: 'u-b', devices: [{ id: 'b1' }, { id: 'b2' }] }, msg('session-propose') as never);
+    expect(calls.size).to.equal(1);
+    calls.connectionGone('b1');
+    calls.stepDirect(calls.ofSid('d1'), 'a', msg('session-retract') as never);
+    expect([calls.size, stats.callsInProgress]).to.deep.equal([0, 0]);
+    expect(calls.partyIndexSize, 'connections still indexed as parties').to.equal(0);
+  });
+
   it('forgets every call on stop()', () => {
     const { calls, room } = world(60_000);
     calls.start();

@@ -67,6 +67,23 @@ describe('users across a resume on another node (two in-process nodes on one Red
     expect(answer.jsongle.description).to.deep.equal({ uid });
   });
 
+  it('a registered session that moved and then ended is nobody\'s on its old node either: a message there gets 404005, a propose unreachable', async () => {
+    const uid = `bob-${randomUUID()}`;
+    const bob = await registeredResumable(N1(), uid);
+    const alice = await registered(N1(), `alice-${randomUUID()}`);
+    const before = N2().server.stats.registeredConnections;
+    await moveTo(bob, N1(), N2());
+    await waitFor(() => N2().server.stats.registeredConnections === before + 1, 'the registration taken over by the new node');
+    await bob.close();
+    await waitFor(() => N2().server.stats.registeredConnections === before, 'the registration gone with the session');
+    alice.relay(uid, 'session-text', { description: { n: 1 } });
+    const error = await alice.expectMessage({ jsongle: { action: 'session-error' } });
+    expect(error.jsongle.description.errorCode, JSON.stringify(error)).to.equal(404005);
+    const sid = randomUUID();
+    alice.relay(uid, 'session-propose', call(sid));
+    await alice.expectMessage({ jsongle: { action: 'session-info', reason: 'unreachable', sid } });
+  });
+
   it('a direct call whose caller moves goes on from its new node: the device\'s frames reach it, it ends there with the right figures', async () => {
     const bobUid = `bob-${randomUUID()}`;
     const alice = await registeredResumable(N1(), 'alice');
