@@ -29,7 +29,8 @@
  * Resume (on when resume.windowSec > 0): a helloed connection whose socket vanished is `suspended`
  * — the socket is gone, the session is not: its rooms, calls and registration stay, nobody is told,
  * and the owner keeps what is addressed to it. `ws.resumed` (a new socket took it over) goes back
- * to `helloed` (its registration as it was, in or out of room as its rooms say); `session.expired` (window or buffer ran out)
+ * to `helloed` (registered or not, as `suspended` remembers it; in or out of room as its rooms say). A
+ * directory verdict that comes back meanwhile is taken there (its answer kept for the resume); `session.expired` (window or buffer ran out)
  * ends it as a disconnect does.
  */
 import { and, assign, setup, type ActorRefFrom } from 'xstate';
@@ -333,7 +334,7 @@ const connectionSetup = setup({
 /** Out of every room, and in at least one: the same two states (and rows) whether the connection is
  * registered or not, so that a relay to one of its rooms costs one atomic state's rows, as before users. */
 const outOfRoom = connectionSetup.createStateConfig({
-  // Entered by a resume (the history of the registration) or a (un)registration with the rooms it holds: it moves on.
+  // Entered by a resume (registered or not, as suspended remembers) or a (un)registration with the rooms it holds: it moves on.
   always: { guard: 'isInAnyRoom', target: 'inRoom' },
   on: {
     'room.joined': { target: 'inRoom', actions: { type: 'addRoom', params: ({ event }) => event } },
@@ -418,6 +419,44 @@ const inRoom = connectionSetup.createStateConfig({
   },
 });
 
+/** A registered connection's relays whose `to` is not one of its rooms: a uid, looked up by the users
+ * owner (its verdict is the same event back, with `user`), then a direct call or a message to every
+ * device. Also taken while suspended: a verdict may come back after the socket vanished (Redis engine),
+ * and its answer is kept for the resume like any frame. */
+const toUser = connectionSetup.createStateConfig({
+  on: {
+    'client.propose': [
+      { guard: { type: 'isInDirectCall', params: ({ event }) => event }, actions: { type: 'tellDirectCall', params: ({ event }) => event } },
+      { guard: { type: 'isStrangerToDirectCall', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
+      { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
+      { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+      { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
+      { guard: 'isProposeToUserOverLimit', actions: { type: 'replyOverDirectCallLimit', params: ({ event }) => event } },
+      { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: [{ type: 'startDirectCall', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }] },
+    ],
+    'client.callAction': [
+      { guard: { type: 'isInDirectCall', params: ({ event }) => event }, actions: { type: 'tellDirectCall', params: ({ event }) => event } },
+      { guard: { type: 'isStrangerToDirectCall', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
+      { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
+      { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+      { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
+      { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'relayToUser', params: ({ event }) => event } },
+    ],
+    'client.message': [
+      { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
+      { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+      { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUserUnreachable', params: ({ event }) => event } },
+      { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: [{ type: 'relayToUser', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }] },
+    ],
+    'client.roomEvent': [
+      { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
+      { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
+      { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUserUnreachable', params: ({ event }) => event } },
+      { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'relayToUser', params: ({ event }) => event } },
+    ],
+  },
+});
+
 export const connectionMachine = connectionSetup.createMachine({
   id: 'connection',
   context: ({ input }) => ({
@@ -474,8 +513,6 @@ export const connectionMachine = connectionSetup.createMachine({
         'the registration state it is in.',
       initial: 'unregistered',
       on: {
-        // Resume on: the socket vanished without a close frame (the owner decides; off, it never does).
-        'ws.lost': { target: 'suspended' },
         'client.hello': { actions: { type: 'rejectSecondHello', params: ({ event }) => event } },
         'client.join': [
           { guard: { type: 'isJoinOutsideGrant', params: ({ event }) => event }, actions: { type: 'replyNotGranted', params: ({ event }) => event } },
@@ -492,6 +529,8 @@ export const connectionMachine = connectionSetup.createMachine({
           description: 'Not reachable at its uid. A `to` that is not one of its rooms is refused (404002), as before users existed.',
           initial: 'outOfRoom',
           on: {
+            // Resume on: the socket vanished without a close frame (the owner decides; off, it never does).
+            'ws.lost': { target: '#connection.suspended.unregistered' },
             'client.register': { actions: { type: 'askToRegister', params: ({ event }) => event } },
             'user.registered': [
               { guard: 'isInAnyRoom', target: 'registered.inRoom', actions: { type: 'replyRegistered', params: ({ event }) => event } },
@@ -525,6 +564,7 @@ export const connectionMachine = connectionSetup.createMachine({
             'a propose rings every device of it (a direct call), a message reaches every device.',
           initial: 'outOfRoom',
           on: {
+            'ws.lost': { target: '#connection.suspended.registered' },
             'client.register': { actions: { type: 'askToRegister', params: ({ event }) => event } },
             'user.registered': { actions: { type: 'replyRegistered', params: ({ event }) => event } },
             'user.registerRefused': { actions: { type: 'replyRegisterRefused', params: ({ event }) => event } },
@@ -539,53 +579,42 @@ export const connectionMachine = connectionSetup.createMachine({
                 actions: [{ type: 'unregisterUser', params: ({ event }) => event }, { type: 'replyUnregistered', params: ({ event }) => event }],
               },
             ],
-            'client.propose': [
-              { guard: { type: 'isInDirectCall', params: ({ event }) => event }, actions: { type: 'tellDirectCall', params: ({ event }) => event } },
-              { guard: { type: 'isStrangerToDirectCall', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
-              { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
-              { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
-              { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
-              { guard: 'isProposeToUserOverLimit', actions: { type: 'replyOverDirectCallLimit', params: ({ event }) => event } },
-              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: [{ type: 'startDirectCall', params: ({ event }) => event }, { type: 'replyTrying', params: ({ event }) => event }] },
-            ],
-            'client.callAction': [
-              { guard: { type: 'isInDirectCall', params: ({ event }) => event }, actions: { type: 'tellDirectCall', params: ({ event }) => event } },
-              { guard: { type: 'isStrangerToDirectCall', params: ({ event }) => event }, actions: { type: 'replyNotCallParty', params: ({ event }) => event } },
-              { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
-              { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
-              { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUnreachable', params: ({ event }) => event } },
-              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'relayToUser', params: ({ event }) => event } },
-            ],
-            'client.message': [
-              { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
-              { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
-              { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUserUnreachable', params: ({ event }) => event } },
-              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: [{ type: 'relayToUser', params: ({ event }) => event }, { type: 'acknowledgeMessage', params: ({ event }) => event }] },
-            ],
-            'client.roomEvent': [
-              { guard: { type: 'isToUnresolvedUser', params: ({ event }) => event }, actions: { type: 'resolveUser', params: ({ event }) => event } },
-              { guard: { type: 'isDirectoryUnavailable', params: ({ event }) => event }, actions: { type: 'replyRoomUnavailable', params: ({ event }) => event } },
-              { guard: { type: 'isToUnreachableUser', params: ({ event }) => event }, actions: { type: 'replyUserUnreachable', params: ({ event }) => event } },
-              { guard: { type: 'isNotMemberOfTarget', params: ({ event }) => event }, actions: { type: 'relayToUser', params: ({ event }) => event } },
-            ],
+            ...toUser.on,
           },
           states: { outOfRoom, inRoom },
         },
-        // Resume: the registration as the socket left it (its rooms: outOfRoom moves on to inRoom when it holds some).
-        previous: { type: 'history' },
       },
     },
     suspended: {
       description:
         'Resume: the socket vanished, the session did not. Rooms, calls and registration are kept, nobody is told, ' +
         'frames for it are kept by its owner; a new socket with its token resumes it, its window or buffer running out ends it.',
+      initial: 'unregistered',
       on: {
-        'ws.resumed': { target: 'helloed.previous' },
         'session.expired': { target: 'closed' },
         // Joins decided after the socket vanished (and kicks) still count.
         'room.joined': { actions: { type: 'addRoom', params: ({ event }) => event } },
         'room.left': { actions: { type: 'removeRoom', params: ({ event }) => event } },
         'server.drain': { actions: 'endSuspendedSession' },
+      },
+      // The registration as the socket left it; a resume goes back to it (outOfRoom moves on to inRoom when it holds rooms).
+      states: {
+        unregistered: {
+          on: {
+            'ws.resumed': { target: '#connection.helloed.unregistered' },
+            // A session-register the directory answered after the socket vanished: registered, the answer kept for the resume.
+            'user.registered': { target: 'registered', actions: { type: 'replyRegistered', params: ({ event }) => event } },
+            'user.registerRefused': { actions: { type: 'replyRegisterRefused', params: ({ event }) => event } },
+          },
+        },
+        registered: {
+          on: {
+            'ws.resumed': { target: '#connection.helloed.registered' },
+            'user.registered': { actions: { type: 'replyRegistered', params: ({ event }) => event } },
+            'user.registerRefused': { actions: { type: 'replyRegisterRefused', params: ({ event }) => event } },
+            ...toUser.on,
+          },
+        },
       },
     },
     closing: {

@@ -181,14 +181,12 @@ export function createConnectionActor(
 }
 
 /** Resume across nodes: the actor of a session handed over by another node, created `suspended`
- * with the context it had there (no entry action runs); the resume that follows takes it to helloed,
- * registered again when it was (the history the chart's `helloed.previous` would have recorded). */
+ * (as registered or not) with the context it had there (no entry action runs); the resume that
+ * follows takes it to helloed, registered again when it was. */
 export function createSuspendedConnectionActor(
   machine: ProvidedConnectionMachine, context: ConnectionContext, parent: AnyActorRef, registered: boolean,
 ): ConnectionActor {
   const input: ConnectionInput = { id: context.id, helloTransaction: '', identity: context.identity }; // unused: the snapshot wins
-  const snapshot = registered
-    ? machine.resolveState({ value: 'suspended', context, historyValue: { 'connection.helloed.previous': [machine.getStateNodeById('connection.helloed.registered')] } })
-    : machine.resolveState({ value: 'suspended', context });
+  const snapshot = machine.resolveState({ value: { suspended: registered ? 'registered' : 'unregistered' }, context });
   return createActor(machine, { id: 'connection', input, snapshot, parent });
 }

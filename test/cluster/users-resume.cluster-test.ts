@@ -150,3 +150,45 @@ describe('users across a resume on another node (two in-process nodes on one Red
     await waitFor(() => N1().server.inspectState().calls === 0 && N2().server.inspectState().calls === 0, 'no call left on either node');
   });
 });
+
+describe('a directory answer that comes back while the session is suspended (Redis engine)', function () {
+  this.timeout(30_000);
+  const overrides: ConfigOverrides = { resume: { windowSec: 10 }, cluster: { commandTimeoutMs: 5000 } };
+  const cluster = useInProcessNodes([{ id: 'uxsus-1', overrides }]);
+  const N1 = () => cluster.nodes[0];
+  afterEach(closeAllResumable);
+
+  it('a session-register whose answer comes after the socket vanished: registered, and the answer replayed on the resume', async () => {
+    const uid = `bob-${randomUUID()}`;
+    const bob = await ResumableClient.start(N1().url, uid);
+    const registeredBefore = N1().server.stats.registeredConnections;
+    cluster.redis.pause();
+    let paused = true;
+    try {
+      const t = randomUUID();
+      bob.send({ id: randomUUID(), from: bob.connectionId, to: bob.serverId, jsongle: { action: 'iq-set', query: 'session-register', transaction: t } });
+      // Answered in order after it: the register was received (and waits for Redis).
+      const probe = randomUUID();
+      bob.send({ id: randomUUID(), from: bob.connectionId, to: bob.serverId, jsongle: { action: 'iq-set', query: 'ice-servers', transaction: probe } });
+      await bob.expect((m) => m.jsongle.transaction === probe);
+      const before = N1().server.stats.sessionsSuspended;
+      bob.cut();
+      await waitFor(() => N1().server.stats.sessionsSuspended > before, 'the session to be suspended');
+      cluster.redis.resume();
+      paused = false;
+      await waitFor(() => N1().server.stats.registeredConnections === registeredBefore + 1, 'the registration recorded');
+      const seen = bob.messages.length;
+      const resumed = await bob.resume();
+      expect(resumed.jsongle.event).to.equal('resumed');
+      const answer = await bob.expect((m) => m.jsongle.transaction === t, 2000, seen);
+      expect(answer.jsongle.action).to.equal('iq-result');
+      expect(answer.jsongle.description).to.deep.equal({ uid, devices: 1 });
+      // Registered in the chart too: unregister answers the uid (not 404004).
+      const u = randomUUID();
+      bob.send({ id: randomUUID(), from: bob.connectionId, to: bob.serverId, jsongle: { action: 'iq-set', query: 'session-unregister', transaction: u } });
+      expect((await bob.expect((m) => m.jsongle.transaction === u)).jsongle.description).to.deep.equal({ uid });
+    } finally {
+      if (paused) cluster.redis.resume();
+    }
+  });
+});

@@ -9,6 +9,9 @@ import { expect } from 'chai';
 import { transition, type StateValue } from 'xstate';
 import { connectionMachine, type ConnectionContext, type ConnectionEvent } from '../../machines/connection.js';
 
+/** Suspended as an unregistered connection (suspended.registered: test/machines/connection-users.test.ts). */
+const SUSPENDED = { suspended: 'unregistered' };
+
 const INPUT = { id: 'c1', helloTransaction: '' };
 
 function snapshotIn(value: StateValue, rooms: string[] = []) {
@@ -27,16 +30,16 @@ interface Row {
 }
 
 const rows: Row[] = [
-  { does: 'suspends a member whose socket vanished, keeping its rooms and saying nothing', from: { helloed: { unregistered: 'inRoom' } }, rooms: ['r1', 'r2'], event: { type: 'ws.lost' }, to: 'suspended', actions: [], roomsAfter: ['r1', 'r2'] },
-  { does: 'suspends a helloed connection in no room', from: { helloed: { unregistered: 'outOfRoom' } }, event: { type: 'ws.lost' }, to: 'suspended', actions: [], roomsAfter: [] },
-  { does: 'goes back in room on a resume when it holds rooms', from: 'suspended', rooms: ['r1'], event: { type: 'ws.resumed' }, to: { helloed: { unregistered: 'inRoom' } }, actions: [], roomsAfter: ['r1'] },
-  { does: 'goes back out of room on a resume when its last room went meanwhile', from: 'suspended', event: { type: 'ws.resumed' }, to: { helloed: { unregistered: 'outOfRoom' } }, actions: [] },
-  { does: 'ends when its window passed', from: 'suspended', rooms: ['r1'], event: { type: 'session.expired', reason: 'window' }, to: 'closed', actions: [] },
-  { does: 'ends when its buffer overflowed', from: 'suspended', event: { type: 'session.expired', reason: 'overflow' }, to: 'closed', actions: [] },
-  { does: 'records a join decided after its socket vanished', from: 'suspended', rooms: ['r1'], event: { type: 'room.joined', rid: 'r2' }, to: 'suspended', actions: [], roomsAfter: ['r1', 'r2'] },
-  { does: 'records a removal while suspended (a kick, a remote decision)', from: 'suspended', rooms: ['r1', 'r2'], event: { type: 'room.left', rid: 'r1' }, to: 'suspended', actions: [], roomsAfter: ['r2'] },
-  { does: 'ends itself on a drain (no socket to close)', from: 'suspended', event: { type: 'server.drain' }, to: 'suspended', actions: ['endSuspendedSession'] },
-  { does: 'is closed by ws.closed like any connection (a release from outside)', from: 'suspended', event: { type: 'ws.closed' }, to: 'closed', actions: [] },
+  { does: 'suspends a member whose socket vanished, keeping its rooms and saying nothing', from: { helloed: { unregistered: 'inRoom' } }, rooms: ['r1', 'r2'], event: { type: 'ws.lost' }, to: SUSPENDED, actions: [], roomsAfter: ['r1', 'r2'] },
+  { does: 'suspends a helloed connection in no room', from: { helloed: { unregistered: 'outOfRoom' } }, event: { type: 'ws.lost' }, to: SUSPENDED, actions: [], roomsAfter: [] },
+  { does: 'goes back in room on a resume when it holds rooms', from: SUSPENDED, rooms: ['r1'], event: { type: 'ws.resumed' }, to: { helloed: { unregistered: 'inRoom' } }, actions: [], roomsAfter: ['r1'] },
+  { does: 'goes back out of room on a resume when its last room went meanwhile', from: SUSPENDED, event: { type: 'ws.resumed' }, to: { helloed: { unregistered: 'outOfRoom' } }, actions: [] },
+  { does: 'ends when its window passed', from: SUSPENDED, rooms: ['r1'], event: { type: 'session.expired', reason: 'window' }, to: 'closed', actions: [] },
+  { does: 'ends when its buffer overflowed', from: SUSPENDED, event: { type: 'session.expired', reason: 'overflow' }, to: 'closed', actions: [] },
+  { does: 'records a join decided after its socket vanished', from: SUSPENDED, rooms: ['r1'], event: { type: 'room.joined', rid: 'r2' }, to: SUSPENDED, actions: [], roomsAfter: ['r1', 'r2'] },
+  { does: 'records a removal while suspended (a kick, a remote decision)', from: SUSPENDED, rooms: ['r1', 'r2'], event: { type: 'room.left', rid: 'r1' }, to: SUSPENDED, actions: [], roomsAfter: ['r2'] },
+  { does: 'ends itself on a drain (no socket to close)', from: SUSPENDED, event: { type: 'server.drain' }, to: SUSPENDED, actions: ['endSuspendedSession'] },
+  { does: 'is closed by ws.closed like any connection (a release from outside)', from: SUSPENDED, event: { type: 'ws.closed' }, to: 'closed', actions: [] },
   { does: 'ignores a resume while online (an old socket still looked open)', from: { helloed: { unregistered: 'inRoom' } }, rooms: ['r1'], event: { type: 'ws.resumed' }, to: { helloed: { unregistered: 'inRoom' } }, actions: [] },
   { does: 'never suspends before the hello (nothing to resume: no token was given)', from: 'connected', event: { type: 'ws.lost' }, to: 'connected', actions: [] },
 ];

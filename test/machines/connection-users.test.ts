@@ -150,7 +150,13 @@ const registrationRows: Row[] = [
   // The rooms region moves on its own: the user region keeps its state.
   { does: 'stays registered when it joins its first room', from: OUT_REG, event: { type: 'room.joined', rid: 'r1' }, to: IN_REG, actions: [] },
   { does: 'stays registered when it leaves its last room', from: IN_REG, rooms: ['r1'], event: { type: 'room.left', rid: 'r1' }, to: OUT_REG, actions: [] },
-  { does: 'suspends from registered (the registration is kept by the session)', from: IN_REG, rooms: ['r1'], event: { type: 'ws.lost' }, to: 'suspended', actions: [] },
+  { does: 'suspends from registered (the registration is kept by the session)', from: IN_REG, rooms: ['r1'], event: { type: 'ws.lost' }, to: { suspended: 'registered' }, actions: [] },
+  { does: 'suspends from unregistered as unregistered', from: IN_UNREG, rooms: ['r1'], event: { type: 'ws.lost' }, to: { suspended: 'unregistered' }, actions: [] },
+  // The directory's verdict may come back after the socket vanished (Redis engine): answered (the answer is kept for the resume).
+  { does: 'becomes registered while suspended when the directory says yes after the socket vanished', from: { suspended: 'unregistered' }, event: registered(1), to: { suspended: 'registered' }, actions: ['replyRegistered'] },
+  { does: 'answers a refusal that comes back while suspended', from: { suspended: 'unregistered' }, event: refused('unavailable'), to: { suspended: 'unregistered' }, actions: ['replyRegisterRefused'] },
+  { does: 'routes a message to a uid whose lookup came back while suspended', from: { suspended: 'registered' }, event: relay('client.message', { user: BOB }), to: { suspended: 'registered' }, actions: ['relayToUser', 'acknowledgeMessage'] },
+  { does: 'starts a direct call whose lookup came back while suspended', from: { suspended: 'registered' }, event: relay('client.propose', { user: BOB }), to: { suspended: 'registered' }, actions: ['startDirectCall', 'replyTrying'] },
   { does: 'closes from registered on ws.closed (the owner unregisters it)', from: OUT_REG, event: { type: 'ws.closed' }, to: 'closed', actions: [] },
   { does: 'closes for shutdown from registered', from: IN_REG, rooms: ['r1'], event: { type: 'server.drain' }, to: 'closing', actions: ['closeForShutdown'] },
 ];
@@ -365,9 +371,9 @@ describe('connection machine: users (session-register, relays to a uid, direct c
     });
   });
 
-  describe('registration across resume (the user region\'s history state)', () => {
+  describe('registration across resume (suspended remembers it: suspended.unregistered | suspended.registered)', () => {
     const m = machineWith();
-    /** Walk a real sequence of transitions: the history is recorded on the way, not resolved from a value. */
+    /** Walk a real sequence of transitions, not a state resolved from a value. */
     function walk(from: StateValue, rooms: string[], events: ConnectionEvent[]) {
       let s = snapshotIn(m, from, rooms);
       for (const e of events) [s] = transition(m, s, e);
@@ -397,6 +403,9 @@ describe('connection machine: users (session-register, relays to a uid, direct c
     it('keeps the latest registration over several suspensions (registered, resumed, unregistered, lost, resumed)', () => {
       expect(walk(IN_UNREG, ['r1'], [registered(), lost, resumed, unregister(), lost, resumed]).value).to.deep.equal(IN_UNREG);
       expect(walk(IN_UNREG, ['r1'], [lost, resumed, registered(), lost, resumed]).value).to.deep.equal(IN_REG);
+    });
+    it('registered by a verdict that came while suspended: registered after the resume', () => {
+      expect(walk(IN_UNREG, ['r1'], [register(), lost, registered(1), resumed]).value).to.deep.equal(IN_REG);
     });
     it('a whole life from hello: register, suspend, resume, still answers relays to a uid', () => {
       const [start] = initialTransition(m, INPUT);
