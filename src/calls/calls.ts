@@ -170,7 +170,8 @@ export class Calls implements CallOwner {
    * node gets the call's mirror there first (the `opened` notice precedes the relay on the bus). */
   propose(callerId: string, callerUid: string, room: Room, j: Jsongle): void {
     const sid = j.sid;
-    if (typeof sid !== 'string' || this.bySid.has(sid)) return;
+    // A sid another call holds (of either kind) starts nothing: one sid, one call.
+    if (typeof sid !== 'string' || this.bySid.has(sid) || this.direct.get(sid) !== undefined) return;
     let callee: Member | undefined;
     for (const m of room.members.values()) if (m.id !== callerId) callee = m;
     const cluster = this.deps.cluster;
@@ -224,7 +225,8 @@ export class Calls implements CallOwner {
 
   /** A propose to a uid with reachable devices: every device rings (the chart's startDirectCall). */
   proposeDirect(callerId: string, callerUid: string, user: UserView, msg: RelayEnvelope): void {
-    this.direct.propose(callerId, callerUid, user, msg);
+    // A sid a room call holds starts no direct call (its propose is forked as sent): one sid, one call.
+    this.direct.propose(callerId, callerUid, user, msg, typeof msg.jsongle.sid === 'string' && this.bySid.has(msg.jsongle.sid));
   }
 
   /** A party's frame of a direct call (the chart's tellDirectCall): the call's chart routes it. */

@@ -129,12 +129,12 @@ export class DirectCalls implements DirectCallOwner {
    * A propose to a uid with reachable devices: the call starts and the propose rings every device.
    * A propose without a string sid (or with a sid already known) is forked without a call.
    */
-  propose(callerId: string, callerUid: string, user: UserView, msg: RelayEnvelope): void {
+  propose(callerId: string, callerUid: string, user: UserView, msg: RelayEnvelope, sidTaken = false): void {
     const j = msg.jsongle;
     const sid = j.sid;
     this.deps.stats.countDirectRelay(j.action);
     msg.from = callerUid;
-    if (typeof sid !== 'string' || this.bySid.has(sid)) {
+    if (typeof sid !== 'string' || sidTaken || this.bySid.has(sid)) {
       for (const device of user.devices) this.write(device, msg);
       return;
     }

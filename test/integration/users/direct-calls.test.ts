@@ -210,6 +210,36 @@ describe('users: session-register and direct calls (one node)', function () {
     }
   });
 
+  it('one sid, one call: a direct propose reusing a live room call\'s sid starts no second call, and a room propose reusing a direct call\'s sid neither', async () => {
+    const alice = await registered(srv, 'alice-sid');
+    const bob = await registered(srv, 'bob-sid');
+    const dave = await registered(srv, 'dave-sid');
+    const rid = `sid-room-${randomUUID()}`;
+    await alice.join(rid);
+    await bob.join(rid);
+    await alice.expectMessage({ jsongle: { event: 'joined' } });
+    const roomSid = randomUUID();
+    alice.relay(rid, 'session-propose', call(roomSid));
+    await bob.expectMessage({ jsongle: { action: 'session-propose', sid: roomSid } });
+    const calls = srv.server.inspectState().calls;
+    // Forked as sent, but no direct call holds the room call's sid: dave's answer is relayed to alice's uid, the room call untouched.
+    alice.relay('dave-sid', 'session-propose', call(roomSid));
+    await dave.expectMessage({ jsongle: { action: 'session-propose', sid: roomSid } });
+    expect(srv.server.inspectState().calls).to.equal(calls);
+    // The other way: a direct call's sid proposed again in a room starts no room call.
+    const directSid = randomUUID();
+    alice.relay('dave-sid', 'session-propose', call(directSid));
+    await dave.expectMessage({ jsongle: { action: 'session-propose', sid: directSid } });
+    expect(srv.server.inspectState().calls).to.equal(calls + 1);
+    const rid2 = `sid-room-${randomUUID()}`;
+    await alice.join(rid2);
+    await dave.join(rid2);
+    await alice.expectMessage({ jsongle: { event: 'joined' } });
+    alice.relay(rid2, 'session-propose', call(directSid));
+    await dave.expectMessage({ jsongle: { action: 'session-propose', sid: directSid } });
+    expect(srv.server.inspectState().calls).to.equal(calls + 1);
+  });
+
   it('a room named like a uid still wins for its members', async () => {
     const alice = await registered(srv, 'alice-r');
     await registered(srv, 'dana-r');
