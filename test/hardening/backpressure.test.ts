@@ -100,11 +100,7 @@ describe('Backpressure: a reader that stops reading', function () {
     await waitFor(() => reader.ws.socket.writableLength === 0, 'the requests to be written out', 20_000);
     let after = await srv.metrics();
     const closes = (m: Map<string, number>) => m.get('jsongle_server_closes_total{reason="backpressure"}') ?? 0;
-    const deadline = Date.now() + 15_000;
-    while (closes(after) === closes(before) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      after = await srv.metrics();
-    }
+    await waitFor(async () => closes(after = await srv.metrics()) !== closes(before), 'the slow reader to be closed for backpressure', 15_000);
     expect(closes(after) - closes(before), 'backpressure closes counted').to.equal(1);
     expect((after.get('jsongle_backpressure_drops_total') ?? 0) - (before.get('jsongle_backpressure_drops_total') ?? 0)).to.be.at.least(1);
     const stats = await srv.stats();

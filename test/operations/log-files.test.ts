@@ -8,18 +8,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, rotationOf } from '../../src/observability/logger.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Dated log files, size-rotated ones included (`…log.1`, `…log.2`). */
 function logFiles(dir: string): string[] {
   return readdirSync(dir).filter((f) => /^jsongle-server-.*\.log(\.\d+)?$/.test(f)).sort();
-}
-
-async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('Log files', function () {
@@ -48,7 +41,7 @@ describe('Log files', function () {
       logger.info(`line ${i}`, { filler });
       await new Promise((r) => setTimeout(r, 10));
     }
-    await until(() => logFiles(dir).length === 2, 'old files to be pruned to logFilesNumber');
+    await waitFor(() => logFiles(dir).length === 2, 'old files to be pruned to logFilesNumber', 5000);
     await logger.close();
     const all = logFiles(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('');
     expect(all).to.include('line 29');
