@@ -254,11 +254,13 @@ export class RedisCluster {
       // Operations already under way finish first (they fail fast without Redis, and new joins are refused).
       const until = Date.now() + this.config.cluster.heartbeatTtlMs + 1000;
       while ((membership.inFlight > 0 || this.directory.inFlight > 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-      const kept = await membership.resync();
       const registrations = await this.directory.resync();
       // Before this node is first healthy it holds nothing anyone could have reached: the nodes
       // gone until now are none of its business, every one gone after is (read in the beats).
       if (this.goneCursor < 0) this.nodesGone((await this.link.run('jsongleGoneSince', [this.config.cluster.keyPrefix, -1])) as (string | number)[]);
+      // The memberships last: their resync announces this node's members again (`joined` elsewhere),
+      // and a member that hears it may relay at once, so nothing may stand between it and `healthy`.
+      const kept = await membership.resync();
       if (this.stopped) return;
       this.resyncs++;
       this.dirty = false;
