@@ -149,11 +149,6 @@ export class Users {
     });
   }
 
-  /** This node's registrations (resume hand-over, resync): connection id → uid. */
-  registrations(): ReadonlyMap<string, string> {
-    return this.uidOf;
-  }
-
   private forgetLocally(connId: string, uid: string): void {
     this.uidOf.delete(connId);
     const n = (this.localDevices.get(uid) ?? 1) - 1;
