@@ -210,9 +210,7 @@ export class DirectCalls implements DirectCallOwner {
   relayToCaller(context: DirectCallContext, e: DirectPartyEvent): void {
     const call = this.owned(context.sid);
     if (call === undefined) return;
-    const msg = e.frame as RelayEnvelope;
-    stamp(msg);
-    msg.from = call.calleeUid;
+    const msg = stampedFrom(e, call.calleeUid);
     msg.to = call.caller;
     this.deps.send(call.caller, JSON.stringify(msg));
   }
@@ -221,18 +219,13 @@ export class DirectCalls implements DirectCallOwner {
     const call = this.owned(context.sid);
     const device = call?.devices.get(context.callee);
     if (call === undefined || device === undefined) return;
-    const msg = e.frame as RelayEnvelope;
-    stamp(msg);
-    msg.from = call.callerUid;
-    this.write(device, msg);
+    this.write(device, stampedFrom(e, call.callerUid));
   }
 
   relayToRingingDevices(context: DirectCallContext, e: DirectPartyEvent): void {
     const call = this.owned(context.sid);
     if (call === undefined) return;
-    const msg = e.frame as RelayEnvelope;
-    stamp(msg);
-    msg.from = call.callerUid;
+    const msg = stampedFrom(e, call.callerUid);
     for (const device of call.devices.values()) this.write(device, msg);
   }
 
@@ -497,6 +490,14 @@ export class DirectCalls implements DirectCallOwner {
     if (!call.mirror) this.unindex(call.caller, call);
     for (const connId of call.devices.keys()) this.unindex(connId, call);
   }
+}
+
+/** A party's frame as the chart routes it: stamped as a P2P relay, `from` the sender's uid. */
+function stampedFrom(e: DirectPartyEvent, uid: string): RelayEnvelope {
+  const msg = e.frame as RelayEnvelope;
+  stamp(msg);
+  msg.from = uid;
+  return msg;
 }
 
 /** The devices held by other nodes, by node. */

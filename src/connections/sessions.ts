@@ -174,13 +174,7 @@ export class Sessions {
     if (claim === null || 'failed' in claim) return false;
     const s = this.byId.get(d.id);
     if (s === undefined || s.token !== claim.token) return false;
-    const old = s.socket;
-    if (old !== null) {
-      const od = old.getUserData();
-      od.replaced = true;
-      od.endedByServer = true;
-      if (!od.closed) old.end(CLOSE_RESUMED_ELSEWHERE, 'session resumed on another socket');
-    }
+    if (s.socket !== null) closeReplaced(s.socket, 'session resumed on another socket');
     const { lastSeen } = claim;
     s.kept?.trimTo(lastSeen);
     this.renewToken(s);
@@ -388,10 +382,7 @@ export class Sessions {
     this.clock.remove(s.id);
     const old = s.socket;
     if (old !== null) {
-      const od = old.getUserData();
-      od.replaced = true;
-      od.endedByServer = true;
-      if (!od.closed) old.end(CLOSE_RESUMED_ELSEWHERE, 'session resumed on another node');
+      closeReplaced(old, 'session resumed on another node');
       s.socket = null;
       s.pingedAt = 0;
       this.unconfirmed.delete(s);
@@ -490,4 +481,13 @@ export class Sessions {
     s.token = newResumeToken(this.deps.nodeId);
     this.byToken.set(s.token, s.id);
   }
+}
+
+/** A socket whose session another socket took over: closed 4409 (unless closed already), its close
+ * flagged as a replacement, not the session's end. */
+function closeReplaced(old: Socket, reason: string): void {
+  const d = old.getUserData();
+  d.replaced = true;
+  d.endedByServer = true;
+  if (!d.closed) old.end(CLOSE_RESUMED_ELSEWHERE, reason);
 }
